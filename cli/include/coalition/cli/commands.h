@@ -1,0 +1,71 @@
+#pragma once
+
+#include <cstdint>
+#include <iosfwd>
+#include <string>
+#include <string_view>
+
+#include "coalition/cli/settings.h"
+#include "coalition/sdk/channel.h"
+#include "coalition/v1/admin_service.grpc.pb.h"
+
+namespace coalition::cli {
+
+/// How `key create --partner VALUE` addresses the partner.
+struct PartnerRef {
+  enum class Kind { kId, kCode };
+  Kind kind = Kind::kCode;
+  std::string value;
+};
+
+/// Codes are 2-32 chars of [a-z0-9-]; anything else (a UUID, an id with
+/// upper case or '_', a longer string) must be an id. A value made only of
+/// digits is taken as a numeric id, although it is also a valid code: use
+/// --partner-code to force the code reading.
+PartnerRef ParsePartnerRef(std::string_view value);
+
+struct PartnerCreateArgs {
+  std::string code;
+  std::string display_name;
+  std::int64_t earn_points = 0;
+  std::int64_t earn_per_minor = 0;
+  std::int64_t issuance_price_micros = 0;
+  std::int64_t redemption_rate_micros = 0;
+  bool auto_enroll = false;
+};
+
+struct PartnerListArgs {
+  int page_size = 0;
+  std::string page_token;
+  /// Follow next_page_token to the end and print one combined result.
+  bool all = false;
+};
+
+/// The coalitionctl commands over AdminService. Each returns the process exit
+/// code; failures print one `error: ...` line on `err`. Results go to `out`
+/// as a table or one JSON document. Takes the stub interface so tests can
+/// pass a fake.
+class AdminCommands {
+ public:
+  AdminCommands(coalition::v1::AdminService::StubInterface& stub, sdk::ChannelOptions channel,
+                OutputFormat output, std::ostream& out, std::ostream& err);
+
+  int PartnerCreate(const PartnerCreateArgs& args);
+  int PartnerList(const PartnerListArgs& args);
+  int KeyCreate(const PartnerRef& partner);
+  int KeyRevoke(const std::string& key_id);
+  /// kExitOk when every invariant holds, kExitInvariantViolated otherwise.
+  int Verify();
+
+ private:
+  int Fail(const grpc::Status& status);
+  void WarnSecretShownOnce();
+
+  coalition::v1::AdminService::StubInterface& stub_;
+  sdk::ChannelOptions channel_;
+  OutputFormat output_;
+  std::ostream& out_;
+  std::ostream& err_;
+};
+
+}  // namespace coalition::cli

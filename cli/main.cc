@@ -1,0 +1,259 @@
+// coalitionctl: the operator and finance command line. This file only wires
+// the command line to the library (settings, commands, output), so that all
+// behaviour worth testing lives in coalitionctl_lib.
+
+#include <grpc/support/log.h>
+#include <grpcpp/grpcpp.h>
+
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <cstdlib>
+#include <exception>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "coalition/cli/commands.h"
+#include "coalition/cli/exit_codes.h"
+#include "coalition/cli/settings.h"
+#include "coalition/sdk/channel.h"
+
+#ifndef COALITION_VERSION
+#define COALITION_VERSION "0.0.0"
+#endif
+
+namespace coalition::cli {
+namespace {
+
+// VerifyLedger scans the whole ledger; the SDK's per-call default would cut
+// it off on any real database.
+constexpr std::chrono::minutes kVerifyTimeout{10};
+
+// gRPC core reports transport failures (a failed TLS handshake, say) on
+// stderr by itself; the status printed afterwards already says what failed, in
+// one line. Setting GRPC_VERBOSITY brings the core logs back for debugging.
+void DiscardGrpcLog(gpr_log_func_args* /*args*/) {}
+
+void QuietGrpcLogs() {
+  if (std::getenv("GRPC_VERBOSITY") == nullptr) gpr_set_log_function(DiscardGrpcLog);
+}
+
+int UsageError(const std::string& message) {
+  std::cerr << "error: " << message << "\nRun with --help for more information.\n";
+  return kExitUsage;
+}
+
+template <typename T>
+std::optional<T> IfGiven(const CLI::Option* option, const T& value) {
+  return option->count() > 0 ? std::optional<T>(value) : std::nullopt;
+}
+
+int Run(int argc, char** argv) {
+  CLI::App app{
+      "Operate a Coalition loyalty programme: partners, API keys and ledger checks, over the "
+      "AdminService gRPC API.",
+      "coalitionctl"};
+  app.require_subcommand(0, 1);
+  app.set_version_flag("--version", "coalitionctl " COALITION_VERSION);
+  app.failure_message([](const CLI::App*, const CLI::Error& e) {
+    return "error: " + std::string(e.what()) + "\nRun with --help for more information.\n";
+  });
+
+  std::string endpoint;
+  std::string key;
+  bool tls = false;
+  bool no_tls = false;
+  std::string ca_file;
+  std::string config;
+  std::string output;
+  int timeout_seconds = 0;
+  const CLI::Option* endpoint_opt =
+      app.add_option("--endpoint", endpoint,
+                     "Server address host:port (env COALITION_ENDPOINT, config \"endpoint\"; "
+                     "default 127.0.0.1:50051)");
+  const CLI::Option* key_opt = app.add_option(
+      "--key", key,
+      "Operator API key (env COALITION_OPERATOR_KEY, config \"key\"; prefer those, since "
+      "command lines are visible to other users)");
+  CLI::Option* tls_opt = app.add_flag(
+      "--tls", tls, "Use TLS (config \"tls\"; default: on when a CA file is given, else off)");
+  app.add_flag("--no-tls", no_tls, "Use plaintext even if the config file says TLS")
+      ->excludes(tls_opt);
+  const CLI::Option* ca_file_opt = app.add_option(
+      "--ca-file", ca_file, "PEM roots to trust instead of the system ones (config \"ca_file\")");
+  const CLI::Option* config_opt = app.add_option(
+      "--config", config, "Config file (default $COALITION_CONFIG, else the per-user file)");
+  const CLI::Option* output_opt =
+      app.add_option("--output", output, "Result format (config \"output\"; default table)")
+          ->check(CLI::IsMember({"table", "json"}));
+  const CLI::Option* timeout_opt =
+      app.add_option("--timeout", timeout_seconds,
+                     "Per-call deadline in seconds (config \"timeout_seconds\"; default 5, "
+                     "600 for verify)")
+          ->check(CLI::Range(1, 86400));
+
+  CLI::App* partner_cmd = app.add_subcommand("partner", "Create and list partners");
+  PartnerCreateArgs create_args;
+  CLI::App* partner_create = partner_cmd->add_subcommand(
+      "create", "Create a partner and its first API key (the secret is shown once)");
+  partner_create
+      ->add_option("--code", create_args.code, "Short stable name, 2-32 of [a-z0-9-], e.g. fuelco")
+      ->required();
+  partner_create->add_option("--name", create_args.display_name, "Display name")->required();
+  partner_create
+      ->add_option("--earn-points", create_args.earn_points,
+                   "Points earned per --earn-per-minor of spend (1 with 100 = 1 pt per dollar)")
+      ->required();
+  partner_create
+      ->add_option("--earn-per-minor", create_args.earn_per_minor,
+                   "Spend in minor units (cents) that earns --earn-points")
+      ->required();
+  partner_create
+      ->add_option("--issuance-price-micros", create_args.issuance_price_micros,
+                   "What the partner pays per point it issues, in micro-units of the currency "
+                   "(12500 = 1.25 cents)")
+      ->required();
+  partner_create
+      ->add_option("--redemption-rate-micros", create_args.redemption_rate_micros,
+                   "What the partner is reimbursed per point redeemed at its stores, in "
+                   "micro-units")
+      ->required();
+  partner_create->add_flag("--auto-enroll", create_args.auto_enroll,
+                           "Enrol unknown cards on accrual instead of failing");
+
+  PartnerListArgs list_args;
+  CLI::App* partner_list = partner_cmd->add_subcommand("list", "List partners");
+  partner_list
+      ->add_option("--page-size", list_args.page_size, "Partners per page (0 = 50, max 500)")
+      ->check(CLI::Range(0, 500));
+  partner_list->add_option("--page-token", list_args.page_token,
+                           "Continue from the token printed by the previous page");
+  partner_list->add_flag("--all", list_args.all, "Follow page tokens and list every partner");
+
+  CLI::App* key_cmd = app.add_subcommand("key", "Issue and revoke partner API keys");
+  std::string partner_auto;
+  std::string partner_id;
+  std::string partner_code;
+  CLI::App* key_create = key_cmd->add_subcommand(
+      "create", "Issue another API key for a partner (the secret is shown once)");
+  CLI::Option* partner_auto_opt = key_create->add_option(
+      "--partner", partner_auto,
+      "Partner code or id: a value in code syntax ([a-z0-9-]{2,32}, not all digits) is a code, "
+      "anything else an id");
+  CLI::Option* partner_id_opt =
+      key_create->add_option("--partner-id", partner_id, "Partner id (no guessing)");
+  CLI::Option* partner_code_opt =
+      key_create->add_option("--partner-code", partner_code, "Partner code (no guessing)");
+  partner_auto_opt->excludes(partner_id_opt)->excludes(partner_code_opt);
+  partner_id_opt->excludes(partner_code_opt);
+
+  std::string key_id;
+  CLI::App* key_revoke = key_cmd->add_subcommand(
+      "revoke", "Revoke an API key; it stops working at once (revoking twice is harmless)");
+  key_revoke->add_option("--key-id", key_id, "Id of the key to revoke")->required();
+
+  CLI::App* verify_cmd = app.add_subcommand(
+      "verify", "Check every ledger invariant over the whole database (exit 6 if any fails)");
+  verify_cmd->footer(
+      "Exit codes: 0 every invariant holds, 6 at least one is violated; errors as in "
+      "coalitionctl --help.");
+
+  // Set last: subcommands copy the footer when created, and the whole text
+  // would repeat under every command.
+  app.footer(
+      "Settings come from flags, then the environment, then the config file, then defaults.\n"
+      "Config file: --config, else $COALITION_CONFIG, else ~/.config/coalition/coalitionctl.json\n"
+      "if it exists; a JSON object with keys endpoint, key, tls, ca_file, output, "
+      "timeout_seconds.\n"
+      "Exit codes: 0 ok, 1 other error, 2 usage or INVALID_ARGUMENT, 3 NOT_FOUND,\n"
+      "4 FAILED_PRECONDITION or ALREADY_EXISTS, 5 UNAUTHENTICATED or PERMISSION_DENIED,\n"
+      "6 verify found a violated ledger invariant.");
+
+  QuietGrpcLogs();
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? kExitOk : kExitUsage;
+  }
+
+  // A bare group ("coalitionctl partner") is a request for its menu.
+  for (CLI::App* group : {&app, partner_cmd, key_cmd}) {
+    if ((group == &app || group->parsed()) && group->get_subcommands().empty()) {
+      std::cerr << (group == &app ? app.help() : group->help("coalitionctl"));
+      return kExitUsage;
+    }
+  }
+  if (key_create->parsed() &&
+      partner_auto_opt->count() + partner_id_opt->count() + partner_code_opt->count() == 0) {
+    return UsageError("key create: give one of --partner, --partner-id, --partner-code");
+  }
+
+  FlagValues flags;
+  flags.endpoint = IfGiven(endpoint_opt, endpoint);
+  flags.key = IfGiven(key_opt, key);
+  if (tls) flags.tls = true;
+  if (no_tls) flags.tls = false;
+  flags.ca_file = IfGiven(ca_file_opt, ca_file);
+  flags.config = IfGiven(config_opt, config);
+  flags.output = IfGiven(output_opt, output);
+  if (timeout_opt->count() > 0) flags.timeout = std::chrono::seconds(timeout_seconds);
+
+  Settings settings;
+  try {
+    settings = LoadSettings(flags, ProcessEnvironment(), std::cerr);
+  } catch (const ConfigError& e) {
+    // Not a command-line mistake, so no pointer to --help.
+    std::cerr << "error: " << e.what() << '\n';
+    return kExitUsage;
+  }
+  if (settings.channel.api_key.empty()) {
+    return UsageError(
+        "no operator key: pass --key, set COALITION_OPERATOR_KEY, or put \"key\" in the config "
+        "file");
+  }
+  if (settings.timeout) {
+    settings.channel.deadline = *settings.timeout;
+  } else if (verify_cmd->parsed()) {
+    settings.channel.deadline = kVerifyTimeout;
+  }
+  settings.channel.user_agent_prefix = "coalitionctl/" COALITION_VERSION;
+
+  std::shared_ptr<grpc::Channel> channel;
+  try {
+    channel = sdk::MakeChannel(settings.channel);
+  } catch (const std::runtime_error& e) {
+    return UsageError(e.what());
+  }
+  auto stub = v1::AdminService::NewStub(channel);
+  AdminCommands commands(*stub, settings.channel, settings.output, std::cout, std::cerr);
+
+  if (partner_create->parsed()) return commands.PartnerCreate(create_args);
+  if (partner_list->parsed()) return commands.PartnerList(list_args);
+  if (key_create->parsed()) {
+    if (partner_id_opt->count() > 0) {
+      return commands.KeyCreate({PartnerRef::Kind::kId, partner_id});
+    }
+    if (partner_code_opt->count() > 0) {
+      return commands.KeyCreate({PartnerRef::Kind::kCode, partner_code});
+    }
+    return commands.KeyCreate(ParsePartnerRef(partner_auto));
+  }
+  if (key_revoke->parsed()) return commands.KeyRevoke(key_id);
+  if (verify_cmd->parsed()) return commands.Verify();
+  std::cerr << app.help();
+  return kExitUsage;
+}
+
+}  // namespace
+}  // namespace coalition::cli
+
+int main(int argc, char** argv) {
+  try {
+    return coalition::cli::Run(argc, argv);
+  } catch (const std::exception& e) {
+    // Last resort, so a failure still prints one line instead of aborting.
+    std::cerr << "error: " << e.what() << '\n';
+    return coalition::cli::kExitFailure;
+  }
+}

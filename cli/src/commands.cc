@@ -1,0 +1,203 @@
+#include "coalition/cli/commands.h"
+
+#include <grpcpp/client_context.h>
+
+#include <algorithm>
+#include <ostream>
+#include <set>
+#include <utility>
+
+#include "coalition/cli/exit_codes.h"
+#include "coalition/cli/output.h"
+#include "coalition/sdk/errors.h"
+
+namespace coalition::cli {
+
+namespace v1 = ::coalition::v1;
+
+namespace {
+
+bool IsCodeChar(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; }
+
+}  // namespace
+
+PartnerRef ParsePartnerRef(std::string_view value) {
+  const bool all_digits = !value.empty() && std::all_of(value.begin(), value.end(), [](char c) {
+    return c >= '0' && c <= '9';
+  });
+  const bool code_syntax = value.size() >= 2 && value.size() <= 32 &&
+                           std::all_of(value.begin(), value.end(), IsCodeChar);
+  const PartnerRef::Kind kind =
+      code_syntax && !all_digits ? PartnerRef::Kind::kCode : PartnerRef::Kind::kId;
+  return PartnerRef{kind, std::string(value)};
+}
+
+AdminCommands::AdminCommands(v1::AdminService::StubInterface& stub, sdk::ChannelOptions channel,
+                             OutputFormat output, std::ostream& out, std::ostream& err)
+    : stub_(stub), channel_(std::move(channel)), output_(output), out_(out), err_(err) {}
+
+int AdminCommands::Fail(const grpc::Status& status) {
+  err_ << "error: " << sdk::FormatError(status) << '\n';
+  return ExitCodeFor(status.error_code());
+}
+
+void AdminCommands::WarnSecretShownOnce() {
+  // On stderr so that `coalitionctl ... > secret.json` still warns.
+  err_ << "warning: the API key secret is shown only this once and cannot be retrieved later; "
+          "store it now\n";
+}
+
+int AdminCommands::PartnerCreate(const PartnerCreateArgs& args) {
+  v1::CreatePartnerRequest request;
+  request.set_code(args.code);
+  request.set_display_name(args.display_name);
+  request.mutable_earn_rate()->set_points(args.earn_points);
+  request.mutable_earn_rate()->set_per_amount_minor(args.earn_per_minor);
+  request.set_issuance_price_micros(args.issuance_price_micros);
+  request.set_redemption_rate_micros(args.redemption_rate_micros);
+  request.set_auto_enroll(args.auto_enroll);
+
+  grpc::ClientContext context;
+  sdk::PrepareContext(context, channel_);
+  v1::CreatePartnerResponse response;
+  if (grpc::Status status = stub_.CreatePartner(&context, request, &response); !status.ok()) {
+    return Fail(status);
+  }
+  if (output_ == OutputFormat::kJson) {
+    out_ << ToJson(response);
+  } else {
+    Fields fields = PartnerFields(response.partner());
+    fields.emplace_back("api_key_id", response.api_key().key_id());
+    fields.emplace_back("api_key_prefix", response.api_key().prefix());
+    fields.emplace_back("api_key_secret", response.api_key_secret());
+    PrintFields(out_, fields);
+  }
+  WarnSecretShownOnce();
+  return kExitOk;
+}
+
+int AdminCommands::PartnerList(const PartnerListArgs& args) {
+  v1::ListPartnersResponse combined;
+  std::string token = args.page_token;
+  std::set<std::string> seen_tokens;
+  while (true) {
+    v1::ListPartnersRequest request;
+    request.set_page_size(args.page_size);
+    request.set_page_token(token);
+
+    grpc::ClientContext context;
+    sdk::PrepareContext(context, channel_);
+    v1::ListPartnersResponse page;
+    if (grpc::Status status = stub_.ListPartners(&context, request, &page); !status.ok()) {
+      return Fail(status);
+    }
+    for (v1::Partner& partner : *page.mutable_partners()) {
+      *combined.add_partners() = std::move(partner);
+    }
+    combined.set_next_page_token(page.next_page_token());
+    token = page.next_page_token();
+    if (!args.all || token.empty()) break;
+    // A server that hands out a token twice would otherwise keep us here.
+    if (!seen_tokens.insert(token).second) {
+      err_ << "error: the server returned page token \"" << token
+           << "\" twice; stopping to avoid an endless listing\n";
+      return kExitFailure;
+    }
+  }
+
+  if (output_ == OutputFormat::kJson) {
+    out_ << ToJson(combined);
+    return kExitOk;
+  }
+  if (combined.partners().empty()) {
+    out_ << "no partners\n";
+  } else {
+    PartnerTable(combined.partners()).Print(out_);
+  }
+  if (!combined.next_page_token().empty()) {
+    out_ << "more: rerun with --page-token " << combined.next_page_token() << ", or use --all\n";
+  }
+  return kExitOk;
+}
+
+int AdminCommands::KeyCreate(const PartnerRef& partner) {
+  v1::CreateApiKeyRequest request;
+  if (partner.kind == PartnerRef::Kind::kId) {
+    request.set_partner_id(partner.value);
+  } else {
+    request.set_partner_code(partner.value);
+  }
+
+  grpc::ClientContext context;
+  sdk::PrepareContext(context, channel_);
+  v1::CreateApiKeyResponse response;
+  if (grpc::Status status = stub_.CreateApiKey(&context, request, &response); !status.ok()) {
+    return Fail(status);
+  }
+  if (output_ == OutputFormat::kJson) {
+    out_ << ToJson(response);
+  } else {
+    Fields fields = ApiKeyFields(response.api_key());
+    fields.emplace_back("api_key_secret", response.api_key_secret());
+    PrintFields(out_, fields);
+  }
+  WarnSecretShownOnce();
+  return kExitOk;
+}
+
+int AdminCommands::KeyRevoke(const std::string& key_id) {
+  v1::RevokeApiKeyRequest request;
+  request.set_key_id(key_id);
+
+  grpc::ClientContext context;
+  sdk::PrepareContext(context, channel_);
+  v1::RevokeApiKeyResponse response;
+  if (grpc::Status status = stub_.RevokeApiKey(&context, request, &response); !status.ok()) {
+    return Fail(status);
+  }
+  if (output_ == OutputFormat::kJson) {
+    out_ << ToJson(response);
+  } else {
+    PrintFields(out_, ApiKeyFields(response.api_key()));
+  }
+  return kExitOk;
+}
+
+int AdminCommands::Verify() {
+  v1::VerifyLedgerRequest request;
+  grpc::ClientContext context;
+  sdk::PrepareContext(context, channel_);
+  v1::VerifyLedgerResponse response;
+  if (grpc::Status status = stub_.VerifyLedger(&context, request, &response); !status.ok()) {
+    return Fail(status);
+  }
+  // Trust the per-check flags too: a summary that says ok over a failed check
+  // is a server bug, and the safe reading of a ledger check is "not ok".
+  const bool ok = response.ok() && std::all_of(response.checks().begin(), response.checks().end(),
+                                               [](const v1::InvariantCheck& c) { return c.ok(); });
+
+  if (output_ == OutputFormat::kJson) {
+    out_ << ToJson(response);
+    return ok ? kExitOk : kExitInvariantViolated;
+  }
+  InvariantTable(response).Print(out_);
+  const int failed =
+      static_cast<int>(std::count_if(response.checks().begin(), response.checks().end(),
+                                     [](const v1::InvariantCheck& c) { return !c.ok(); }));
+  if (ok) {
+    out_ << "\nledger OK: all " << response.checks_size() << " checks passed\n";
+    return kExitOk;
+  }
+  if (failed == 0) {
+    out_ << "\nledger INCONSISTENT: the server reported a failure outside the checks above\n";
+  } else {
+    out_ << "\nledger INCONSISTENT: " << failed << " of " << response.checks_size()
+         << " checks failed\n";
+  }
+  for (const v1::InvariantCheck& check : response.checks()) {
+    if (!check.ok()) out_ << "  " << check.name() << ": " << check.description() << '\n';
+  }
+  return kExitInvariantViolated;
+}
+
+}  // namespace coalition::cli

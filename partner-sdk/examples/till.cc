@@ -1,0 +1,468 @@
+// coalition-till: what a partner's till does with the SDK, as a command line.
+// It is the client used in the README walk-through, and a sample to copy:
+// every money move carries a request_id that the operator can reuse to retry
+// without double-posting.
+
+#include <google/protobuf/util/time_util.h>
+#include <grpc/support/log.h>
+#include <grpcpp/grpcpp.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <cstdint>
+#include <cstdlib>
+#include <exception>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "coalition/sdk/channel.h"
+#include "coalition/sdk/errors.h"
+#include "coalition/sdk/money.h"
+#include "coalition/sdk/request_id.h"
+#include "coalition/v1/partner_service.grpc.pb.h"
+
+namespace {
+
+namespace v1 = ::coalition::v1;
+namespace sdk = ::coalition::sdk;
+
+constexpr int kExitOk = 0;
+constexpr int kExitFailure = 1;
+constexpr int kExitUsage = 2;
+constexpr int kExitNotFound = 3;
+constexpr int kExitConflict = 4;
+constexpr int kExitAuth = 5;
+
+// The till's currencies all have cents; a JPY till would pass 0.
+constexpr int kFractionDigits = 2;
+
+// gRPC core reports transport failures (a failed TLS handshake, say) on
+// stderr by itself; the status printed afterwards already says what failed, in
+// one line. Setting GRPC_VERBOSITY brings the core logs back for debugging.
+void DiscardGrpcLog(gpr_log_func_args* /*args*/) {}
+
+void QuietGrpcLogs() {
+  if (std::getenv("GRPC_VERBOSITY") == nullptr) gpr_set_log_function(DiscardGrpcLog);
+}
+
+int ExitCodeFor(grpc::StatusCode code) {
+  switch (code) {
+    case grpc::StatusCode::OK:
+      return kExitOk;
+    case grpc::StatusCode::INVALID_ARGUMENT:
+      return kExitUsage;
+    case grpc::StatusCode::NOT_FOUND:
+      return kExitNotFound;
+    case grpc::StatusCode::FAILED_PRECONDITION:
+    case grpc::StatusCode::ALREADY_EXISTS:
+      return kExitConflict;
+    case grpc::StatusCode::UNAUTHENTICATED:
+    case grpc::StatusCode::PERMISSION_DENIED:
+      return kExitAuth;
+    default:
+      return kExitFailure;
+  }
+}
+
+int ReportError(const grpc::Status& status) {
+  std::cerr << "error: " << sdk::FormatError(status) << "\n";
+  return ExitCodeFor(status.error_code());
+}
+
+int UsageError(const std::string& message) {
+  std::cerr << "error: " << message << "\nRun with --help for more information.\n";
+  return kExitUsage;
+}
+
+std::string FormatTime(const google::protobuf::Timestamp& ts) {
+  return google::protobuf::util::TimeUtil::ToString(ts);
+}
+
+std::string Join(const google::protobuf::RepeatedPtrField<std::string>& items) {
+  std::string out;
+  for (const std::string& item : items) {
+    if (!out.empty()) out += ", ";
+    out += item;
+  }
+  return out;
+}
+
+// The id is printed before the call, not after: the calls worth retrying
+// (timeouts, lost connections) are exactly the ones that print no result.
+std::string RequestIdOrNew(const std::string& given) {
+  if (!given.empty()) return given;
+  std::string id = sdk::NewRequestId();
+  std::cerr << "request id: " << id << " (rerun with --request-id " << id << " to retry safely)\n";
+  return id;
+}
+
+void PrintMember(const v1::Member& member) {
+  std::cout << "member_id:   " << member.member_id() << "\n"
+            << "cards:       " << Join(member.card_numbers()) << "\n"
+            << "balance:     " << member.balance() << "\n"
+            << "held:        " << member.held() << "\n"
+            << "available:   " << member.available() << "\n";
+  if (member.has_enrolled_at()) {
+    std::cout << "enrolled_at: " << FormatTime(member.enrolled_at()) << "\n";
+  }
+}
+
+void PrintTable(const std::vector<std::vector<std::string>>& rows) {
+  std::vector<std::size_t> widths;
+  for (const auto& row : rows) {
+    widths.resize(std::max(widths.size(), row.size()));
+    for (std::size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
+  }
+  for (const auto& row : rows) {
+    std::string line;
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      line += row[i];
+      if (i + 1 < row.size()) line += std::string(widths[i] - row[i].size() + 2, ' ');
+    }
+    std::cout << line << "\n";
+  }
+}
+
+std::string KindName(v1::TransactionKind kind) {
+  switch (kind) {
+    case v1::TRANSACTION_KIND_ACCRUAL:
+      return "accrual";
+    case v1::TRANSACTION_KIND_REDEMPTION:
+      return "redemption";
+    default:
+      return "other";
+  }
+}
+
+struct MemberRef {
+  std::string card;
+  std::string member_id;
+};
+
+// Both flags are optional to CLI11 so that the error can name the pair.
+bool CheckOneMember(const MemberRef& ref) { return ref.card.empty() != ref.member_id.empty(); }
+
+struct EnrollArgs {
+  std::string card;
+  std::string given_name;
+  std::string family_name;
+  std::string email;
+  std::string phone;
+  std::string request_id;
+};
+
+int Enroll(v1::PartnerService::Stub& stub, const sdk::ChannelOptions& options,
+           const EnrollArgs& args) {
+  v1::EnrollMemberRequest request;
+  request.set_request_id(RequestIdOrNew(args.request_id));
+  request.set_card_number(args.card);
+  // Only send a profile the partner actually has: PII is collected minimally.
+  if (!args.given_name.empty() || !args.family_name.empty() || !args.email.empty() ||
+      !args.phone.empty()) {
+    v1::MemberProfile* profile = request.mutable_profile();
+    profile->set_given_name(args.given_name);
+    profile->set_family_name(args.family_name);
+    profile->set_email(args.email);
+    profile->set_phone(args.phone);
+  }
+
+  grpc::ClientContext context;
+  sdk::PrepareContext(context, options);
+  v1::EnrollMemberResponse response;
+  if (grpc::Status status = stub.EnrollMember(&context, request, &response); !status.ok()) {
+    return ReportError(status);
+  }
+  std::cout << "enrolled card " << args.card << "\n";
+  PrintMember(response.member());
+  return kExitOk;
+}
+
+int GetMember(v1::PartnerService::Stub& stub, const sdk::ChannelOptions& options,
+              const MemberRef& ref) {
+  v1::GetMemberRequest request;
+  if (!ref.card.empty()) {
+    request.set_card_number(ref.card);
+  } else {
+    request.set_member_id(ref.member_id);
+  }
+  grpc::ClientContext context;
+  sdk::PrepareContext(context, options);
+  v1::GetMemberResponse response;
+  if (grpc::Status status = stub.GetMember(&context, request, &response); !status.ok()) {
+    return ReportError(status);
+  }
+  PrintMember(response.member());
+  return kExitOk;
+}
+
+struct AccrueArgs {
+  std::string card;
+  std::string amount;
+  std::string currency = "USD";
+  std::string store;
+  std::string receipt;
+  std::string request_id;
+};
+
+int Accrue(v1::PartnerService::Stub& stub, const sdk::ChannelOptions& options,
+           const AccrueArgs& args) {
+  std::int64_t amount_minor = 0;
+  try {
+    amount_minor = sdk::ParseMinorUnits(args.amount, kFractionDigits);
+  } catch (const std::invalid_argument& e) {
+    return UsageError(e.what());
+  }
+
+  v1::AccrueRequest request;
+  request.set_request_id(RequestIdOrNew(args.request_id));
+  request.set_card_number(args.card);
+  request.mutable_amount()->set_currency_code(args.currency);
+  request.mutable_amount()->set_amount_minor(amount_minor);
+  request.set_store_id(args.store);
+  request.set_receipt_id(args.receipt);
+
+  grpc::ClientContext context;
+  sdk::PrepareContext(context, options);
+  v1::AccrueResponse response;
+  if (grpc::Status status = stub.Accrue(&context, request, &response); !status.ok()) {
+    return ReportError(status);
+  }
+  if (response.member_enrolled()) {
+    std::cout << "card " << args.card << " enrolled as new member " << response.member_id() << "\n";
+  }
+  if (response.points_earned() == 0) {
+    std::cout << "no points earned on " << sdk::FormatMinorUnits(amount_minor, kFractionDigits)
+              << " " << args.currency << " (below the earn rate)\n";
+  } else {
+    std::cout << "earned " << response.points_earned() << " points on "
+              << sdk::FormatMinorUnits(amount_minor, kFractionDigits) << " " << args.currency
+              << "\n"
+              << "transfer:    " << response.transfer_id() << "\n";
+  }
+  std::cout << "member_id:   " << response.member_id() << "\n"
+            << "balance:     " << response.balance() << "\n";
+  return kExitOk;
+}
+
+struct RedeemArgs {
+  MemberRef member;
+  std::int64_t points = 0;
+  std::string reference;
+  std::string request_id;
+};
+
+int Redeem(v1::PartnerService::Stub& stub, const sdk::ChannelOptions& options,
+           const RedeemArgs& args) {
+  v1::RedeemRequest request;
+  request.set_request_id(RequestIdOrNew(args.request_id));
+  if (!args.member.card.empty()) {
+    request.set_card_number(args.member.card);
+  } else {
+    request.set_member_id(args.member.member_id);
+  }
+  request.set_points(args.points);
+  request.set_reference(args.reference);
+
+  grpc::ClientContext context;
+  sdk::PrepareContext(context, options);
+  v1::RedeemResponse response;
+  if (grpc::Status status = stub.Redeem(&context, request, &response); !status.ok()) {
+    return ReportError(status);
+  }
+  std::cout << "redeemed " << response.points_redeemed() << " points\n"
+            << "transfer:    " << response.transfer_id() << "\n"
+            << "member_id:   " << response.member_id() << "\n"
+            << "balance:     " << response.balance() << "\n"
+            << "available:   " << response.available() << "\n";
+  return kExitOk;
+}
+
+struct HistoryArgs {
+  std::string card;
+  int page_size = 0;
+  std::string page_token;
+};
+
+int History(v1::PartnerService::Stub& stub, const sdk::ChannelOptions& options,
+            const HistoryArgs& args) {
+  v1::ListTransactionsRequest request;
+  request.set_card_number(args.card);
+  request.set_page_size(args.page_size);
+  request.set_page_token(args.page_token);
+
+  grpc::ClientContext context;
+  sdk::PrepareContext(context, options);
+  v1::ListTransactionsResponse response;
+  if (grpc::Status status = stub.ListTransactions(&context, request, &response); !status.ok()) {
+    return ReportError(status);
+  }
+  if (response.transactions().empty()) {
+    std::cout << "no transactions at this partner\n";
+  } else {
+    std::vector<std::vector<std::string>> rows = {
+        {"WHEN", "KIND", "POINTS", "AMOUNT", "STORE", "RECEIPT", "REFERENCE", "REQUEST ID"}};
+    for (const v1::Transaction& t : response.transactions()) {
+      std::string delta = std::to_string(t.balance_delta());
+      if (t.balance_delta() > 0) delta.insert(0, "+");
+      std::string amount;
+      if (t.has_amount()) {
+        amount = sdk::FormatMinorUnits(t.amount().amount_minor(), kFractionDigits) + " " +
+                 t.amount().currency_code();
+      }
+      rows.push_back({t.has_created_at() ? FormatTime(t.created_at()) : "", KindName(t.kind()),
+                      delta, amount, t.store_id(), t.receipt_id(), t.reference(), t.request_id()});
+    }
+    PrintTable(rows);
+  }
+  if (!response.next_page_token().empty()) {
+    std::cout << "more: rerun with --page-token " << response.next_page_token() << "\n";
+  }
+  return kExitOk;
+}
+
+int Run(int argc, char** argv) {
+  CLI::App app{
+      "A partner till for Coalition, built on the partner SDK: enrol cards, look up "
+      "members, accrue and redeem points, and list a member's history at this partner.",
+      "coalition-till"};
+  app.require_subcommand(0, 1);
+  app.failure_message([](const CLI::App*, const CLI::Error& e) {
+    return "error: " + std::string(e.what()) + "\nRun with --help for more information.\n";
+  });
+
+  sdk::ChannelOptions options;
+  app.add_option("--endpoint", options.endpoint, "Coalition server address, host:port")
+      ->envname("COALITION_ENDPOINT")
+      ->capture_default_str();
+  app.add_option("--key", options.api_key,
+                 "Partner API key (required; prefer the environment variable, since command "
+                 "lines are visible to other users)")
+      ->envname("COALITION_API_KEY");
+  app.add_flag("--tls", options.tls, "Connect with TLS (use it for anything but local testing)");
+  app.add_option("--ca-file", options.root_ca_file,
+                 "PEM file of root certificates to trust instead of the system ones "
+                 "(implies --tls)")
+      ->check(CLI::ExistingFile);
+
+  EnrollArgs enroll;
+  CLI::App* enroll_cmd = app.add_subcommand("enroll", "Enrol a card as a new member");
+  enroll_cmd->add_option("--card", enroll.card, "Card number, 4-32 of [A-Za-z0-9-]")->required();
+  enroll_cmd->add_option("--given-name", enroll.given_name, "Member's given name");
+  enroll_cmd->add_option("--family-name", enroll.family_name, "Member's family name");
+  enroll_cmd->add_option("--email", enroll.email, "Member's email address");
+  enroll_cmd->add_option("--phone", enroll.phone, "Member's phone number");
+  enroll_cmd->add_option("--request-id", enroll.request_id,
+                         "Idempotency key, 1-64 of [A-Za-z0-9._:-] (default: a new one)");
+
+  MemberRef member;
+  CLI::App* member_cmd = app.add_subcommand("member", "Show a member's balances");
+  CLI::Option* member_card =
+      member_cmd->add_option("--card", member.card, "Card number of the member");
+  member_cmd->add_option("--member-id", member.member_id, "Member id (instead of --card)")
+      ->excludes(member_card);
+
+  AccrueArgs accrue;
+  CLI::App* accrue_cmd = app.add_subcommand("accrue", "Award points for a purchase");
+  accrue_cmd->add_option("--card", accrue.card, "Card number of the member")->required();
+  accrue_cmd
+      ->add_option("--amount", accrue.amount,
+                   "Cash paid, in major units with at most 2 decimals, e.g. 12.34")
+      ->required();
+  accrue_cmd->add_option("--currency", accrue.currency, "ISO 4217 currency code")
+      ->capture_default_str();
+  accrue_cmd->add_option("--store", accrue.store, "Store id, for the partner's own records");
+  accrue_cmd->add_option("--receipt", accrue.receipt, "Receipt id of the purchase");
+  accrue_cmd->add_option("--request-id", accrue.request_id,
+                         "Idempotency key, 1-64 of [A-Za-z0-9._:-] (default: a new one)");
+
+  RedeemArgs redeem;
+  CLI::App* redeem_cmd = app.add_subcommand("redeem", "Spend a member's points at this partner");
+  CLI::Option* redeem_card =
+      redeem_cmd->add_option("--card", redeem.member.card, "Card number of the member");
+  redeem_cmd->add_option("--member-id", redeem.member.member_id, "Member id (instead of --card)")
+      ->excludes(redeem_card);
+  redeem_cmd->add_option("--points", redeem.points, "Points to spend, a positive whole number")
+      ->required()
+      ->check(CLI::Validator(
+          [](const std::string& value) -> std::string {
+            return !value.empty() && value[0] != '-' && value != "0" ? "" : "must be positive";
+          },
+          "POSITIVE"));
+  redeem_cmd->add_option("--reference", redeem.reference,
+                         "Partner's own reference, e.g. the order number (up to 128 chars)");
+  redeem_cmd->add_option("--request-id", redeem.request_id,
+                         "Idempotency key, 1-64 of [A-Za-z0-9._:-] (default: a new one)");
+
+  HistoryArgs history;
+  CLI::App* history_cmd =
+      app.add_subcommand("history", "List a member's transactions at this partner, newest first");
+  history_cmd->add_option("--card", history.card, "Card number of the member")->required();
+  history_cmd
+      ->add_option("--page-size", history.page_size, "Transactions per page (0 = 50, max 500)")
+      ->check(CLI::Range(0, 500));
+  history_cmd->add_option("--page-token", history.page_token, "Token printed by the previous page");
+
+  // Set last: subcommands copy the footer when created.
+  app.footer(
+      "Money moves (enroll, accrue, redeem) are idempotent on --request-id: when it is not\n"
+      "given a fresh one is printed on stderr; rerun with it to retry without posting twice.\n"
+      "Exit codes: 0 ok, 1 other error, 2 usage or INVALID_ARGUMENT, 3 NOT_FOUND,\n"
+      "4 FAILED_PRECONDITION or ALREADY_EXISTS, 5 UNAUTHENTICATED or PERMISSION_DENIED.");
+
+  QuietGrpcLogs();
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? kExitOk : kExitUsage;
+  }
+
+  if (app.get_subcommands().empty()) {
+    std::cerr << app.help();
+    return kExitUsage;
+  }
+  if (options.api_key.empty()) {
+    return UsageError("no API key: pass --key or set COALITION_API_KEY");
+  }
+  if (!options.root_ca_file.empty()) options.tls = true;
+
+  std::shared_ptr<grpc::Channel> channel;
+  try {
+    channel = sdk::MakeChannel(options);
+  } catch (const std::runtime_error& e) {
+    return UsageError(e.what());
+  }
+  auto stub = v1::PartnerService::NewStub(channel);
+
+  if (enroll_cmd->parsed()) return Enroll(*stub, options, enroll);
+  if (member_cmd->parsed()) {
+    if (!CheckOneMember(member)) {
+      return UsageError("member: give exactly one of --card, --member-id");
+    }
+    return GetMember(*stub, options, member);
+  }
+  if (accrue_cmd->parsed()) return Accrue(*stub, options, accrue);
+  if (redeem_cmd->parsed()) {
+    if (!CheckOneMember(redeem.member)) {
+      return UsageError("redeem: give exactly one of --card, --member-id");
+    }
+    return Redeem(*stub, options, redeem);
+  }
+  if (history_cmd->parsed()) return History(*stub, options, history);
+  std::cerr << app.help();
+  return kExitUsage;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return Run(argc, argv);
+  } catch (const std::exception& e) {
+    // Last resort, so a failure still prints one line instead of aborting.
+    std::cerr << "error: " << e.what() << "\n";
+    return kExitFailure;
+  }
+}

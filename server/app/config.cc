@@ -1,0 +1,95 @@
+#include "app/config.h"
+
+#include <fstream>
+#include <regex>
+#include <stdexcept>
+
+#include <nlohmann/json.hpp>
+
+extern char** environ;
+
+namespace coalition::app {
+namespace {
+
+int ParseInt(const std::string& name, const std::string& value, int min, int max) {
+  try {
+    size_t used = 0;
+    const int parsed = std::stoi(value, &used);
+    if (used == value.size() && parsed >= min && parsed <= max) return parsed;
+  } catch (const std::exception&) {
+  }
+  throw std::runtime_error(name + " must be an integer between " + std::to_string(min) +
+                           " and " + std::to_string(max));
+}
+
+bool ParseBool(const std::string& name, const std::string& value) {
+  if (value == "1" || value == "true") return true;
+  if (value == "0" || value == "false" || value.empty()) return false;
+  throw std::runtime_error(name + " must be true/false or 1/0");
+}
+
+void Apply(Config& config, const std::string& key, const std::string& value) {
+  if (key == "database_url") config.database_url = value;
+  else if (key == "listen") config.listen = value;
+  else if (key == "operator_key") config.operator_key = value;
+  else if (key == "currency") config.currency = value;
+  else if (key == "db_pool_size") config.db_pool_size = ParseInt(key, value, 1, 512);
+  else if (key == "shutdown_grace_seconds")
+    config.shutdown_grace_seconds = ParseInt(key, value, 0, 3600);
+  else if (key == "page_token_secret") config.page_token_secret = value;
+  else if (key == "log_level") config.log_level = value;
+  else if (key == "dev_mode") config.dev_mode = ParseBool(key, value);
+  else throw std::runtime_error("unknown configuration setting '" + key + "'");
+}
+
+}  // namespace
+
+std::map<std::string, std::string> CoalitionEnvironment() {
+  std::map<std::string, std::string> variables;
+  for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
+    const std::string text(*entry);
+    const auto equals = text.find('=');
+    if (equals != std::string::npos && text.rfind("COALITION_", 0) == 0) {
+      variables.emplace(text.substr(0, equals), text.substr(equals + 1));
+    }
+  }
+  return variables;
+}
+
+Config LoadConfig(const std::optional<std::string>& file,
+                  const std::map<std::string, std::string>& environment) {
+  Config config;
+  if (file) {
+    std::ifstream in(*file);
+    if (!in) throw std::runtime_error("cannot read configuration file " + *file);
+    const auto doc = nlohmann::json::parse(in, nullptr, false);
+    if (!doc.is_object()) throw std::runtime_error(*file + " is not a JSON object");
+    for (const auto& [key, value] : doc.items()) {
+      Apply(config, key, value.is_string() ? value.get<std::string>() : value.dump());
+    }
+  }
+  static const std::string kPrefix = "COALITION_";
+  for (const auto& [name, value] : environment) {
+    if (name.rfind(kPrefix, 0) != 0) continue;
+    std::string key = name.substr(kPrefix.size());
+    for (auto& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    // Variables for other tools (the CLI, dev scripts) share the prefix.
+    if (key == "config" || key == "endpoint" || key == "api_key" || key.rfind("dev_", 0) == 0) {
+      continue;
+    }
+    Apply(config, key, value);
+  }
+  if (config.database_url.empty()) throw std::runtime_error("COALITION_DATABASE_URL is required");
+  if (config.operator_key.size() < 16) {
+    throw std::runtime_error("COALITION_OPERATOR_KEY is required (at least 16 characters)");
+  }
+  if (!std::regex_match(config.currency, std::regex("[A-Z]{3}"))) {
+    throw std::runtime_error("COALITION_CURRENCY must be an ISO 4217 code such as USD");
+  }
+  if (config.listen.find(':') == std::string::npos) {
+    throw std::runtime_error("COALITION_LISTEN must be host:port");
+  }
+  return config;
+}
+
+}  // namespace coalition::app

@@ -1,0 +1,34 @@
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+
+namespace coalition::app {
+
+// Server configuration: a JSON file (optional) overridden by COALITION_*
+// environment variables. Validated at start-up; a bad value stops the server.
+struct Config {
+  std::string database_url;                // COALITION_DATABASE_URL (required)
+  std::string listen = "127.0.0.1:50051";  // COALITION_LISTEN
+  std::string operator_key;                // COALITION_OPERATOR_KEY (required, >= 16 chars)
+  std::string currency = "USD";            // COALITION_CURRENCY: the programme currency
+  int db_pool_size = 16;                   // COALITION_DB_POOL_SIZE
+  int shutdown_grace_seconds = 10;         // COALITION_SHUTDOWN_GRACE_SECONDS
+  // COALITION_PAGE_TOKEN_SECRET: signs page tokens; share it between
+  // instances behind one load balancer. Random per process when unset.
+  std::string page_token_secret;
+  std::string log_level = "info";          // COALITION_LOG_LEVEL
+  bool dev_mode = false;                   // COALITION_DEV_MODE
+};
+
+// Reads `file` (if given) then applies `environment` (name -> value).
+// Throws std::runtime_error naming the offending setting.
+Config LoadConfig(const std::optional<std::string>& file,
+                  const std::map<std::string, std::string>& environment);
+
+// The process environment's COALITION_* variables.
+std::map<std::string, std::string> CoalitionEnvironment();
+
+}  // namespace coalition::app

@@ -1,0 +1,88 @@
+#include "app/server.h"
+
+#include <stdexcept>
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/security/server_credentials.h>
+#include <grpcpp/server_builder.h>
+#include <grpcpp/resource_quota.h>
+#include <spdlog/spdlog.h>
+
+#include "crypto/crypto.h"
+#include "storage/migrations.h"
+
+namespace coalition::app {
+namespace {
+
+storage::DatabaseOptions DatabaseOptionsFrom(const Config& config) {
+  storage::DatabaseOptions options;
+  options.url = config.database_url;
+  options.pool_size = config.db_pool_size;
+  return options;
+}
+
+std::string PageTokenSecret(const Config& config) {
+  return config.page_token_secret.empty() ? crypto::RandomBytes(32) : config.page_token_secret;
+}
+
+constexpr int kMaxMessageBytes = 1 << 20;
+
+}  // namespace
+
+CoalitionServer::CoalitionServer(const Config& config)
+    : config_(config),
+      database_(DatabaseOptionsFrom(config)),
+      ledger_store_(database_),
+      partner_store_(database_),
+      ledger_(ledger_store_, config.currency),
+      partner_admin_(partner_store_),
+      authenticator_(partner_store_, config.operator_key),
+      page_tokens_(PageTokenSecret(config)),
+      partner_service_(ledger_, authenticator_, page_tokens_),
+      admin_service_(partner_admin_, ledger_, authenticator_, page_tokens_) {}
+
+CoalitionServer::~CoalitionServer() {
+  if (server_) Shutdown(std::chrono::milliseconds(0));
+}
+
+void CoalitionServer::Start() {
+  const auto report = storage::ApplyMigrations(config_.database_url);
+  spdlog::info(R"({{"event":"migrations","applied":{},"already_applied":{}}})", report.applied,
+               report.already_applied);
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  // TODO(issue 9): TLS outside dev mode.
+  builder.AddListeningPort(config_.listen, grpc::InsecureServerCredentials(), &port_);
+  builder.RegisterService(&partner_service_);
+  builder.RegisterService(&admin_service_);
+  builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
+  // libpqxx blocks, so each in-flight call holds a thread; more threads than
+  // connections would only queue on the pool.
+  grpc::ResourceQuota quota("coalition");
+  quota.SetMaxThreads(config_.db_pool_size + 2);
+  builder.SetResourceQuota(quota);
+  server_ = builder.BuildAndStart();
+  if (!server_ || port_ == 0) {
+    server_.reset();
+    throw std::runtime_error("cannot listen on " + config_.listen);
+  }
+  server_->GetHealthCheckService()->SetServingStatus(true);
+  spdlog::info(R"({{"event":"listening","address":"{}","port":{}}})", config_.listen, port_);
+}
+
+void CoalitionServer::Shutdown(std::chrono::milliseconds grace) {
+  if (!server_) return;
+  server_->GetHealthCheckService()->SetServingStatus(false);
+  server_->Shutdown(std::chrono::system_clock::now() + grace);
+  server_->Wait();
+  server_.reset();
+}
+
+void CoalitionServer::Wait() {
+  if (server_) server_->Wait();
+}
+
+}  // namespace coalition::app

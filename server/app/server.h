@@ -1,0 +1,55 @@
+#pragma once
+
+#include <chrono>
+#include <memory>
+
+#include <grpcpp/server.h>
+
+#include "app/config.h"
+#include "rpc/admin_service.h"
+#include "rpc/auth.h"
+#include "rpc/page_token.h"
+#include "rpc/partner_service.h"
+#include "service/ledger_service.h"
+#include "storage/database.h"
+#include "storage/pg_stores.h"
+
+namespace coalition::app {
+
+// The composition of one server: pool -> stores -> services -> gRPC. Used by
+// main and, on a loopback port, by the end-to-end tests.
+class CoalitionServer {
+ public:
+  explicit CoalitionServer(const Config& config);
+  ~CoalitionServer();
+
+  // Applies pending migrations, binds the listen address (port 0 picks a free
+  // one) and starts serving. Throws std::runtime_error when it cannot.
+  void Start();
+  int port() const { return port_; }
+
+  // Health goes NOT_SERVING, new calls are refused, in-flight calls get
+  // `grace` to finish, then the rest are cancelled.
+  void Shutdown(std::chrono::milliseconds grace);
+  void Wait();
+
+  service::LedgerService& ledger() { return ledger_; }
+  service::PartnerAdmin& partner_admin() { return partner_admin_; }
+  storage::Database& database() { return database_; }
+
+ private:
+  Config config_;
+  storage::Database database_;
+  storage::PgLedgerStore ledger_store_;
+  storage::PgPartnerStore partner_store_;
+  service::LedgerService ledger_;
+  service::PartnerAdmin partner_admin_;
+  rpc::Authenticator authenticator_;
+  rpc::PageTokenCodec page_tokens_;
+  rpc::PartnerServiceImpl partner_service_;
+  rpc::AdminServiceImpl admin_service_;
+  std::unique_ptr<grpc::Server> server_;
+  int port_ = 0;
+};
+
+}  // namespace coalition::app

@@ -1,0 +1,26 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace coalition::crypto {
+
+// Raw 32-byte digests.
+std::string Sha256(std::string_view data);
+std::string HmacSha256(std::string_view key, std::string_view data);
+
+// Cryptographically secure random bytes (OpenSSL RAND_bytes); throws if the
+// generator fails, which leaves nothing safe to do.
+std::string RandomBytes(size_t count);
+
+// RFC 4648 §5 without padding.
+std::string Base64UrlEncode(std::string_view data);
+// Returns false on any character outside the alphabet.
+bool Base64UrlDecode(std::string_view text, std::string& out);
+
+std::string HexEncode(std::string_view data);
+
+// Comparison whose time does not depend on where the inputs differ.
+bool ConstantTimeEquals(std::string_view a, std::string_view b);
+
+}  // namespace coalition::crypto

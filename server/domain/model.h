@@ -1,0 +1,179 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "domain/clock.h"
+
+namespace coalition::domain {
+
+using PartnerId = int64_t;
+using MemberId = int64_t;
+using TransferId = int64_t;
+
+// Points earned per amount: `points` points per `per_amount_minor` minor units.
+struct EarnRate {
+  int64_t points = 0;
+  int64_t per_amount_minor = 0;
+};
+
+struct Money {
+  std::string currency_code;
+  int64_t amount_minor = 0;
+};
+
+struct Partner {
+  PartnerId id = 0;
+  std::string code;
+  std::string display_name;
+  EarnRate earn_rate;
+  int64_t issuance_price_micros = 0;
+  int64_t redemption_rate_micros = 0;
+  bool auto_enroll = false;
+  Timestamp created_at{};
+  // System accounts the partner's transfers post against.
+  int64_t issuance_account_id = 0;
+  int64_t redemption_account_id = 0;
+};
+
+struct NewPartner {
+  std::string code;
+  std::string display_name;
+  EarnRate earn_rate;
+  int64_t issuance_price_micros = 0;
+  int64_t redemption_rate_micros = 0;
+  bool auto_enroll = false;
+};
+
+struct ApiKeyRecord {
+  int64_t id = 0;
+  PartnerId partner_id = 0;
+  std::string prefix;
+  Timestamp created_at{};
+  std::optional<Timestamp> revoked_at;
+};
+
+struct MemberProfile {
+  std::string given_name;
+  std::string family_name;
+  std::string email;
+  std::string phone;
+  bool empty() const {
+    return given_name.empty() && family_name.empty() && email.empty() && phone.empty();
+  }
+};
+
+// How a request names a member: exactly one of the two is set.
+struct MemberRef {
+  std::string card_number;
+  std::optional<MemberId> member_id;
+};
+
+struct MemberView {
+  MemberId id = 0;
+  std::vector<std::string> card_numbers;
+  int64_t balance = 0;
+  int64_t held = 0;
+  int64_t available() const { return balance - held; }
+  Timestamp enrolled_at{};
+};
+
+// The identity of a money-moving request for idempotency.
+struct RequestKey {
+  std::string request_id;
+  std::string method;
+  // SHA-256 of the canonical request, 32 bytes.
+  std::string request_hash;
+};
+
+struct EnrollCommand {
+  RequestKey key;
+  std::string card_number;
+  MemberProfile profile;
+};
+
+struct EnrollResult {
+  MemberView member;
+};
+
+struct LineItem {
+  std::string sku;
+  std::string category;
+  Money amount;
+};
+
+struct AccrueCommand {
+  RequestKey key;
+  std::string card_number;
+  Money amount;
+  std::vector<LineItem> line_items;
+  std::string store_id;
+  std::string receipt_id;
+  std::optional<Timestamp> occurred_at;
+};
+
+struct AccrueResult {
+  std::optional<TransferId> transfer_id;  // none when 0 points were earned
+  MemberId member_id = 0;
+  int64_t points_earned = 0;
+  int64_t balance = 0;
+  bool member_enrolled = false;
+};
+
+struct RedeemCommand {
+  RequestKey key;
+  MemberRef member;
+  int64_t points = 0;
+  std::string reference;
+};
+
+struct RedeemResult {
+  TransferId transfer_id = 0;
+  MemberId member_id = 0;
+  int64_t points_redeemed = 0;
+  int64_t balance = 0;
+  int64_t available = 0;
+};
+
+enum class TransferKind { kAccrual, kRedemption };
+
+struct TransactionView {
+  TransferId id = 0;
+  TransferKind kind = TransferKind::kAccrual;
+  int64_t points = 0;
+  int64_t balance_delta = 0;
+  std::string request_id;
+  std::optional<Money> amount;
+  std::string store_id;
+  std::string receipt_id;
+  std::string reference;
+  Timestamp created_at{};
+};
+
+struct TransactionPage {
+  std::vector<TransactionView> transactions;
+  // Id of the last transfer returned when more may follow.
+  std::optional<TransferId> next_after;
+};
+
+struct InvariantCheck {
+  std::string name;
+  std::string description;
+  int64_t violations = 0;
+  std::vector<std::string> examples;
+  bool ok() const { return violations == 0; }
+};
+
+struct LedgerReport {
+  std::vector<InvariantCheck> checks;
+  bool ok() const {
+    for (const auto& check : checks) {
+      if (!check.ok()) return false;
+    }
+    return true;
+  }
+};
+
+}  // namespace coalition::domain

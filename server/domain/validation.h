@@ -1,0 +1,37 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "domain/error.h"
+#include "domain/model.h"
+
+namespace coalition::domain {
+
+// Input checks shared by every entry point. Each returns the first problem as
+// an INVALID_ARGUMENT error naming the field, or nothing when the input is fine.
+std::optional<Error> ValidateRequestId(std::string_view request_id);
+std::optional<Error> ValidateCardNumber(std::string_view card_number, const std::string& field);
+std::optional<Error> ValidatePoints(int64_t points, const std::string& field);
+std::optional<Error> ValidateAmount(const Money& amount, std::string_view programme_currency,
+                                    const std::string& field);
+// Optional free text: at most `max_length` bytes of valid UTF-8, no control characters.
+std::optional<Error> ValidateText(std::string_view text, size_t max_length,
+                                  const std::string& field);
+std::optional<Error> ValidateRequiredText(std::string_view text, size_t max_length,
+                                          const std::string& field);
+std::optional<Error> ValidatePartnerCode(std::string_view code);
+std::optional<Error> ValidateMemberRef(const MemberRef& ref);
+std::optional<Error> ValidateProfile(const MemberProfile& profile);
+std::optional<Error> ValidateNewPartner(const NewPartner& partner);
+std::optional<Error> ValidateAccrue(const AccrueCommand& command,
+                                    std::string_view programme_currency);
+std::optional<Error> ValidateRedeem(const RedeemCommand& command);
+
+// Parses an id as sent on the wire (member, partner, key): positive decimal.
+std::optional<MemberId> ParseId(std::string_view text);
+
+bool IsValidUtf8(std::string_view text);
+
+}  // namespace coalition::domain

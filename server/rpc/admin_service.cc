@@ -1,0 +1,138 @@
+#include "rpc/admin_service.h"
+
+#include "domain/limits.h"
+#include "domain/validation.h"
+#include "rpc/call.h"
+#include "rpc/convert.h"
+
+namespace coalition::rpc {
+
+using domain::Ok;
+using domain::Result;
+
+namespace {
+
+constexpr std::string_view kCreatePartner = "/coalition.v1.AdminService/CreatePartner";
+constexpr std::string_view kListPartners = "/coalition.v1.AdminService/ListPartners";
+constexpr std::string_view kCreateApiKey = "/coalition.v1.AdminService/CreateApiKey";
+constexpr std::string_view kRevokeApiKey = "/coalition.v1.AdminService/RevokeApiKey";
+constexpr std::string_view kVerifyLedger = "/coalition.v1.AdminService/VerifyLedger";
+constexpr std::string_view kPartnerListScope = "partners";
+
+void ToProto(const domain::Partner& partner, v1::Partner* out) {
+  out->set_partner_id(std::to_string(partner.id));
+  out->set_code(partner.code);
+  out->set_display_name(partner.display_name);
+  out->mutable_earn_rate()->set_points(partner.earn_rate.points);
+  out->mutable_earn_rate()->set_per_amount_minor(partner.earn_rate.per_amount_minor);
+  out->set_issuance_price_micros(partner.issuance_price_micros);
+  out->set_redemption_rate_micros(partner.redemption_rate_micros);
+  out->set_auto_enroll(partner.auto_enroll);
+  rpc::ToProto(partner.created_at, out->mutable_created_at());
+}
+
+void ToProto(const domain::ApiKeyRecord& key, v1::ApiKey* out) {
+  out->set_key_id(std::to_string(key.id));
+  out->set_partner_id(std::to_string(key.partner_id));
+  out->set_prefix(key.prefix);
+  rpc::ToProto(key.created_at, out->mutable_created_at());
+  if (key.revoked_at) rpc::ToProto(*key.revoked_at, out->mutable_revoked_at());
+}
+
+}  // namespace
+
+grpc::Status AdminServiceImpl::CreatePartner(grpc::ServerContext* context,
+                                             const v1::CreatePartnerRequest* request,
+                                             v1::CreatePartnerResponse* response) {
+  return RunCall(auth_, *context, kCreatePartner, "", [&](const Principal&) -> Result<Ok> {
+    domain::NewPartner partner{request->code(),
+                               request->display_name(),
+                               {request->earn_rate().points(),
+                                request->earn_rate().per_amount_minor()},
+                               request->issuance_price_micros(),
+                               request->redemption_rate_micros(),
+                               request->auto_enroll()};
+    auto created = partners_.CreatePartner(partner);
+    if (!created) return created.error();
+    ToProto(created->partner, response->mutable_partner());
+    ToProto(created->key, response->mutable_api_key());
+    response->set_api_key_secret(created->secret);
+    return Ok{};
+  });
+}
+
+grpc::Status AdminServiceImpl::ListPartners(grpc::ServerContext* context,
+                                            const v1::ListPartnersRequest* request,
+                                            v1::ListPartnersResponse* response) {
+  return RunCall(auth_, *context, kListPartners, "", [&](const Principal&) -> Result<Ok> {
+    domain::PartnerId after = 0;
+    if (!request->page_token().empty()) {
+      auto position = page_tokens_.Decode(request->page_token(), kPartnerListScope);
+      if (!position) {
+        return domain::Error::InvalidArgument("page_token", "is not a valid page token",
+                                              "INVALID_PAGE_TOKEN");
+      }
+      after = *position;
+    }
+    auto partners = partners_.ListPartners(after, request->page_size());
+    if (!partners) return partners.error();
+    for (const auto& partner : *partners) ToProto(partner, response->add_partners());
+    const int page_size = request->page_size() == 0 ? domain::kDefaultPageSize
+                                                     : request->page_size();
+    if (static_cast<int>(partners->size()) == page_size) {
+      response->set_next_page_token(page_tokens_.Encode(kPartnerListScope, partners->back().id));
+    }
+    return Ok{};
+  });
+}
+
+grpc::Status AdminServiceImpl::CreateApiKey(grpc::ServerContext* context,
+                                            const v1::CreateApiKeyRequest* request,
+                                            v1::CreateApiKeyResponse* response) {
+  return RunCall(auth_, *context, kCreateApiKey, "", [&](const Principal&) -> Result<Ok> {
+    std::optional<domain::PartnerId> partner_id;
+    if (request->has_partner_id()) {
+      partner_id = domain::ParseId(request->partner_id());
+      if (!partner_id) return domain::Error::InvalidArgument("partner_id", "is not a partner id");
+    }
+    auto created = partners_.CreateApiKey(partner_id, request->partner_code());
+    if (!created) return created.error();
+    ToProto(created->key, response->mutable_api_key());
+    response->set_api_key_secret(created->secret);
+    return Ok{};
+  });
+}
+
+grpc::Status AdminServiceImpl::RevokeApiKey(grpc::ServerContext* context,
+                                            const v1::RevokeApiKeyRequest* request,
+                                            v1::RevokeApiKeyResponse* response) {
+  return RunCall(auth_, *context, kRevokeApiKey, "", [&](const Principal&) -> Result<Ok> {
+    auto key_id = domain::ParseId(request->key_id());
+    if (!key_id) return domain::Error::InvalidArgument("key_id", "is not a key id");
+    auto revoked = partners_.RevokeApiKey(*key_id);
+    if (!revoked) return revoked.error();
+    ToProto(*revoked, response->mutable_api_key());
+    return Ok{};
+  });
+}
+
+grpc::Status AdminServiceImpl::VerifyLedger(grpc::ServerContext* context,
+                                            const v1::VerifyLedgerRequest*,
+                                            v1::VerifyLedgerResponse* response) {
+  return RunCall(auth_, *context, kVerifyLedger, "", [&](const Principal&) -> Result<Ok> {
+    auto report = ledger_.Verify();
+    if (!report) return report.error();
+    response->set_ok(report->ok());
+    for (const auto& check : report->checks) {
+      auto* out = response->add_checks();
+      out->set_name(check.name);
+      out->set_description(check.description);
+      out->set_ok(check.ok());
+      out->set_violations(check.violations);
+      for (const auto& example : check.examples) out->add_examples(example);
+    }
+    return Ok{};
+  });
+}
+
+}  // namespace coalition::rpc

@@ -1,0 +1,35 @@
+#pragma once
+
+#include "coalition/v1/admin_service.grpc.pb.h"
+#include "rpc/auth.h"
+#include "rpc/page_token.h"
+#include "service/ledger_service.h"
+
+namespace coalition::rpc {
+
+class AdminServiceImpl final : public coalition::v1::AdminService::Service {
+ public:
+  AdminServiceImpl(service::PartnerAdmin& partners, service::LedgerService& ledger,
+                   const Authenticator& auth, const PageTokenCodec& page_tokens)
+      : partners_(partners), ledger_(ledger), auth_(auth), page_tokens_(page_tokens) {}
+
+  grpc::Status CreatePartner(grpc::ServerContext* context,
+                             const v1::CreatePartnerRequest* request,
+                             v1::CreatePartnerResponse* response) override;
+  grpc::Status ListPartners(grpc::ServerContext* context, const v1::ListPartnersRequest* request,
+                            v1::ListPartnersResponse* response) override;
+  grpc::Status CreateApiKey(grpc::ServerContext* context, const v1::CreateApiKeyRequest* request,
+                            v1::CreateApiKeyResponse* response) override;
+  grpc::Status RevokeApiKey(grpc::ServerContext* context, const v1::RevokeApiKeyRequest* request,
+                            v1::RevokeApiKeyResponse* response) override;
+  grpc::Status VerifyLedger(grpc::ServerContext* context, const v1::VerifyLedgerRequest* request,
+                            v1::VerifyLedgerResponse* response) override;
+
+ private:
+  service::PartnerAdmin& partners_;
+  service::LedgerService& ledger_;
+  const Authenticator& auth_;
+  const PageTokenCodec& page_tokens_;
+};
+
+}  // namespace coalition::rpc

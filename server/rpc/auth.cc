@@ -1,0 +1,81 @@
+#include "rpc/auth.h"
+
+#include <array>
+
+#include "crypto/crypto.h"
+#include "service/ledger_service.h"
+
+namespace coalition::rpc {
+namespace {
+
+struct MethodRoles {
+  std::string_view method;
+  bool operator_allowed;
+  bool partner_allowed;
+};
+
+constexpr std::array kMethodRoles = {
+    MethodRoles{"/coalition.v1.PartnerService/EnrollMember", false, true},
+    MethodRoles{"/coalition.v1.PartnerService/GetMember", false, true},
+    MethodRoles{"/coalition.v1.PartnerService/Accrue", false, true},
+    MethodRoles{"/coalition.v1.PartnerService/Redeem", false, true},
+    MethodRoles{"/coalition.v1.PartnerService/ListTransactions", false, true},
+    MethodRoles{"/coalition.v1.AdminService/CreatePartner", true, false},
+    MethodRoles{"/coalition.v1.AdminService/ListPartners", true, false},
+    MethodRoles{"/coalition.v1.AdminService/CreateApiKey", true, false},
+    MethodRoles{"/coalition.v1.AdminService/RevokeApiKey", true, false},
+    MethodRoles{"/coalition.v1.AdminService/VerifyLedger", true, false},
+};
+
+domain::Error Unauthenticated(std::string message) {
+  return {domain::ErrorCode::kUnauthenticated, "UNAUTHENTICATED", std::move(message), {}};
+}
+
+}  // namespace
+
+Authenticator::Authenticator(service::PartnerStore& partners, const std::string& operator_key)
+    : partners_(partners), operator_key_hash_(crypto::Sha256(operator_key)) {}
+
+bool Authenticator::IsAllowed(std::string_view method, Role role) {
+  for (const auto& entry : kMethodRoles) {
+    if (entry.method == method) {
+      return role == Role::kOperator ? entry.operator_allowed : entry.partner_allowed;
+    }
+  }
+  return false;
+}
+
+domain::Result<Principal> Authenticator::Authorize(const grpc::ServerContext& context,
+                                                   std::string_view method) const {
+  const auto& metadata = context.client_metadata();
+  const auto header = metadata.find("authorization");
+  if (header == metadata.end()) return Unauthenticated("missing authorization metadata");
+  const std::string_view value(header->second.data(), header->second.size());
+  constexpr std::string_view kBearer = "Bearer ";
+  if (value.size() <= kBearer.size() || value.substr(0, kBearer.size()) != kBearer ||
+      value.size() > 512) {
+    return Unauthenticated("authorization must be 'Bearer <key>'");
+  }
+  const std::string key_hash = crypto::Sha256(value.substr(kBearer.size()));
+
+  Principal principal{Role::kPartner, std::nullopt};
+  if (crypto::ConstantTimeEquals(key_hash, operator_key_hash_)) {
+    principal.role = Role::kOperator;
+  } else {
+    auto partner = partners_.FindPartnerByKeyHash(key_hash);
+    if (!partner) {
+      if (partner.error().code == domain::ErrorCode::kNotFound) {
+        return Unauthenticated("unknown or revoked API key");
+      }
+      return partner.error();
+    }
+    principal.partner = std::move(partner).value();
+  }
+  if (!IsAllowed(method, principal.role)) {
+    return domain::Error{domain::ErrorCode::kPermissionDenied, "PERMISSION_DENIED",
+                         "this credential may not call this method", {}};
+  }
+  return principal;
+}
+
+}  // namespace coalition::rpc

@@ -1,0 +1,62 @@
+#include "rpc/convert.h"
+
+#include "domain/validation.h"
+
+namespace coalition::rpc {
+
+void ToProto(domain::Timestamp time, google::protobuf::Timestamp* out) {
+  const int64_t micros = time.time_since_epoch().count();
+  int64_t seconds = micros / 1'000'000;
+  int64_t remainder = micros % 1'000'000;
+  if (remainder < 0) {
+    remainder += 1'000'000;
+    --seconds;
+  }
+  out->set_seconds(seconds);
+  out->set_nanos(static_cast<int32_t>(remainder * 1000));
+}
+
+domain::Result<domain::Timestamp> FromProto(const google::protobuf::Timestamp& time,
+                                            const std::string& field) {
+  constexpr int64_t kMaxSeconds = 253402300799;  // 9999-12-31T23:59:59Z
+  if (time.seconds() < 0 || time.seconds() > kMaxSeconds || time.nanos() < 0 ||
+      time.nanos() > 999'999'999) {
+    return domain::Error::InvalidArgument(field, "must be a time between 1970 and 9999");
+  }
+  return domain::Timestamp(std::chrono::microseconds(time.seconds() * 1'000'000 +
+                                                     time.nanos() / 1000));
+}
+
+void ToProto(const domain::MemberView& member, v1::Member* out) {
+  out->set_member_id(std::to_string(member.id));
+  for (const auto& card : member.card_numbers) out->add_card_numbers(card);
+  out->set_balance(member.balance);
+  out->set_held(member.held);
+  out->set_available(member.available());
+  ToProto(member.enrolled_at, out->mutable_enrolled_at());
+}
+
+domain::Money FromProto(const v1::Money& money) {
+  return domain::Money{money.currency_code(), money.amount_minor()};
+}
+
+void ToProto(const domain::Money& money, v1::Money* out) {
+  out->set_currency_code(money.currency_code);
+  out->set_amount_minor(money.amount_minor);
+}
+
+domain::Result<domain::MemberRef> MemberRefFromProto(bool has_card, const std::string& card,
+                                                     bool has_member_id,
+                                                     const std::string& member_id) {
+  domain::MemberRef ref;
+  if (has_member_id) {
+    auto id = domain::ParseId(member_id);
+    if (!id) return domain::Error::InvalidArgument("member_id", "is not a member id");
+    ref.member_id = *id;
+  } else if (has_card) {
+    ref.card_number = card;
+  }
+  return ref;
+}
+
+}  // namespace coalition::rpc

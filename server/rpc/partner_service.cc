@@ -1,0 +1,164 @@
+#include "rpc/partner_service.h"
+
+#include <limits>
+
+#include "rpc/call.h"
+#include "rpc/convert.h"
+#include "rpc/request_key.h"
+
+namespace coalition::rpc {
+
+using domain::Ok;
+using domain::Result;
+
+namespace {
+
+constexpr std::string_view kEnrollMember = "/coalition.v1.PartnerService/EnrollMember";
+constexpr std::string_view kGetMember = "/coalition.v1.PartnerService/GetMember";
+constexpr std::string_view kAccrue = "/coalition.v1.PartnerService/Accrue";
+constexpr std::string_view kRedeem = "/coalition.v1.PartnerService/Redeem";
+constexpr std::string_view kListTransactions = "/coalition.v1.PartnerService/ListTransactions";
+
+v1::TransactionKind ToProto(domain::TransferKind kind) {
+  switch (kind) {
+    case domain::TransferKind::kAccrual: return v1::TRANSACTION_KIND_ACCRUAL;
+    case domain::TransferKind::kRedemption: return v1::TRANSACTION_KIND_REDEMPTION;
+  }
+  return v1::TRANSACTION_KIND_UNSPECIFIED;
+}
+
+}  // namespace
+
+grpc::Status PartnerServiceImpl::EnrollMember(grpc::ServerContext* context,
+                                              const v1::EnrollMemberRequest* request,
+                                              v1::EnrollMemberResponse* response) {
+  return RunCall(auth_, *context, kEnrollMember, request->request_id(),
+                 [&](const Principal& caller) -> Result<Ok> {
+                   domain::EnrollCommand command;
+                   command.key = MakeRequestKey(kEnrollMember, request->request_id(), *request);
+                   command.card_number = request->card_number();
+                   const auto& profile = request->profile();
+                   command.profile = {profile.given_name(), profile.family_name(),
+                                      profile.email(), profile.phone()};
+                   auto result = ledger_.Enroll(*caller.partner, command);
+                   if (!result) return result.error();
+                   ToProto(result->member, response->mutable_member());
+                   return Ok{};
+                 });
+}
+
+grpc::Status PartnerServiceImpl::GetMember(grpc::ServerContext* context,
+                                           const v1::GetMemberRequest* request,
+                                           v1::GetMemberResponse* response) {
+  return RunCall(auth_, *context, kGetMember, "", [&](const Principal&) -> Result<Ok> {
+    auto ref = MemberRefFromProto(request->has_card_number(), request->card_number(),
+                                  request->has_member_id(), request->member_id());
+    if (!ref) return ref.error();
+    auto member = ledger_.GetMember(*ref);
+    if (!member) return member.error();
+    ToProto(*member, response->mutable_member());
+    return Ok{};
+  });
+}
+
+grpc::Status PartnerServiceImpl::Accrue(grpc::ServerContext* context,
+                                        const v1::AccrueRequest* request,
+                                        v1::AccrueResponse* response) {
+  return RunCall(auth_, *context, kAccrue, request->request_id(),
+                 [&](const Principal& caller) -> Result<Ok> {
+                   domain::AccrueCommand command;
+                   command.key = MakeRequestKey(kAccrue, request->request_id(), *request);
+                   command.card_number = request->card_number();
+                   command.amount = FromProto(request->amount());
+                   for (const auto& item : request->line_items()) {
+                     command.line_items.push_back(
+                         {item.sku(), item.category(), FromProto(item.amount())});
+                   }
+                   command.store_id = request->store_id();
+                   command.receipt_id = request->receipt_id();
+                   if (request->has_occurred_at()) {
+                     auto occurred = FromProto(request->occurred_at(), "occurred_at");
+                     if (!occurred) return occurred.error();
+                     command.occurred_at = *occurred;
+                   }
+                   auto result = ledger_.Accrue(*caller.partner, command);
+                   if (!result) return result.error();
+                   if (result->transfer_id) {
+                     response->set_transfer_id(std::to_string(*result->transfer_id));
+                   }
+                   response->set_member_id(std::to_string(result->member_id));
+                   response->set_points_earned(result->points_earned);
+                   response->set_balance(result->balance);
+                   response->set_member_enrolled(result->member_enrolled);
+                   return Ok{};
+                 });
+}
+
+grpc::Status PartnerServiceImpl::Redeem(grpc::ServerContext* context,
+                                        const v1::RedeemRequest* request,
+                                        v1::RedeemResponse* response) {
+  return RunCall(auth_, *context, kRedeem, request->request_id(),
+                 [&](const Principal& caller) -> Result<Ok> {
+                   auto ref = MemberRefFromProto(request->has_card_number(),
+                                                 request->card_number(),
+                                                 request->has_member_id(), request->member_id());
+                   if (!ref) return ref.error();
+                   domain::RedeemCommand command;
+                   command.key = MakeRequestKey(kRedeem, request->request_id(), *request);
+                   command.member = *ref;
+                   command.points = request->points();
+                   command.reference = request->reference();
+                   auto result = ledger_.Redeem(*caller.partner, command);
+                   if (!result) return result.error();
+                   response->set_transfer_id(std::to_string(result->transfer_id));
+                   response->set_member_id(std::to_string(result->member_id));
+                   response->set_points_redeemed(result->points_redeemed);
+                   response->set_balance(result->balance);
+                   response->set_available(result->available);
+                   return Ok{};
+                 });
+}
+
+grpc::Status PartnerServiceImpl::ListTransactions(grpc::ServerContext* context,
+                                                  const v1::ListTransactionsRequest* request,
+                                                  v1::ListTransactionsResponse* response) {
+  return RunCall(auth_, *context, kListTransactions, "", [&](const Principal& caller) -> Result<Ok> {
+    auto ref = MemberRefFromProto(request->has_card_number(), request->card_number(),
+                                  request->has_member_id(), request->member_id());
+    if (!ref) return ref.error();
+    // The token is bound to the partner and the member reference it was
+    // issued for.
+    const std::string scope = "transactions:" + std::to_string(caller.partner->id) + ":" +
+                              request->card_number() + ":" + request->member_id();
+    domain::TransferId before = std::numeric_limits<domain::TransferId>::max();
+    if (!request->page_token().empty()) {
+      auto position = page_tokens_.Decode(request->page_token(), scope);
+      if (!position) {
+        return domain::Error::InvalidArgument("page_token", "is not a valid page token",
+                                              "INVALID_PAGE_TOKEN");
+      }
+      before = *position;
+    }
+    auto page = ledger_.ListTransactions(*caller.partner, *ref, before, request->page_size());
+    if (!page) return page.error();
+    for (const auto& view : page->second.transactions) {
+      auto* out = response->add_transactions();
+      out->set_transfer_id(std::to_string(view.id));
+      out->set_kind(ToProto(view.kind));
+      out->set_points(view.points);
+      out->set_balance_delta(view.balance_delta);
+      out->set_request_id(view.request_id);
+      if (view.amount) rpc::ToProto(*view.amount, out->mutable_amount());
+      out->set_store_id(view.store_id);
+      out->set_receipt_id(view.receipt_id);
+      out->set_reference(view.reference);
+      rpc::ToProto(view.created_at, out->mutable_created_at());
+    }
+    if (page->second.next_after) {
+      response->set_next_page_token(page_tokens_.Encode(scope, *page->second.next_after));
+    }
+    return Ok{};
+  });
+}
+
+}  // namespace coalition::rpc

@@ -1,0 +1,35 @@
+#pragma once
+
+#include "coalition/v1/partner_service.grpc.pb.h"
+#include "rpc/auth.h"
+#include "rpc/page_token.h"
+#include "service/ledger_service.h"
+
+namespace coalition::rpc {
+
+class PartnerServiceImpl final : public coalition::v1::PartnerService::Service {
+ public:
+  PartnerServiceImpl(service::LedgerService& ledger, const Authenticator& auth,
+                     const PageTokenCodec& page_tokens)
+      : ledger_(ledger), auth_(auth), page_tokens_(page_tokens) {}
+
+  grpc::Status EnrollMember(grpc::ServerContext* context,
+                            const v1::EnrollMemberRequest* request,
+                            v1::EnrollMemberResponse* response) override;
+  grpc::Status GetMember(grpc::ServerContext* context, const v1::GetMemberRequest* request,
+                         v1::GetMemberResponse* response) override;
+  grpc::Status Accrue(grpc::ServerContext* context, const v1::AccrueRequest* request,
+                      v1::AccrueResponse* response) override;
+  grpc::Status Redeem(grpc::ServerContext* context, const v1::RedeemRequest* request,
+                      v1::RedeemResponse* response) override;
+  grpc::Status ListTransactions(grpc::ServerContext* context,
+                                const v1::ListTransactionsRequest* request,
+                                v1::ListTransactionsResponse* response) override;
+
+ private:
+  service::LedgerService& ledger_;
+  const Authenticator& auth_;
+  const PageTokenCodec& page_tokens_;
+};
+
+}  // namespace coalition::rpc

@@ -1,0 +1,50 @@
+#include "rpc/status.h"
+
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
+
+namespace coalition::rpc {
+
+namespace {
+
+grpc::StatusCode ToCode(domain::ErrorCode code) {
+  switch (code) {
+    case domain::ErrorCode::kInvalidArgument: return grpc::StatusCode::INVALID_ARGUMENT;
+    case domain::ErrorCode::kNotFound: return grpc::StatusCode::NOT_FOUND;
+    case domain::ErrorCode::kAlreadyExists: return grpc::StatusCode::ALREADY_EXISTS;
+    case domain::ErrorCode::kFailedPrecondition: return grpc::StatusCode::FAILED_PRECONDITION;
+    case domain::ErrorCode::kUnauthenticated: return grpc::StatusCode::UNAUTHENTICATED;
+    case domain::ErrorCode::kPermissionDenied: return grpc::StatusCode::PERMISSION_DENIED;
+    case domain::ErrorCode::kResourceExhausted: return grpc::StatusCode::RESOURCE_EXHAUSTED;
+    case domain::ErrorCode::kUnavailable: return grpc::StatusCode::UNAVAILABLE;
+    case domain::ErrorCode::kInternal: return grpc::StatusCode::INTERNAL;
+  }
+  return grpc::StatusCode::INTERNAL;
+}
+
+}  // namespace
+
+grpc::Status ToStatus(const domain::Error& error) {
+  const auto code = ToCode(error.code);
+  std::string message = error.message;
+  if (!error.field.empty()) message = error.field + ": " + message;
+
+  google::rpc::ErrorInfo info;
+  info.set_reason(error.reason);
+  info.set_domain(kErrorDomain);
+  if (!error.field.empty()) (*info.mutable_metadata())["field"] = error.field;
+  google::rpc::Status details;
+  details.set_code(static_cast<int>(code));
+  details.set_message(message);
+  details.add_details()->PackFrom(info);
+  if (!error.field.empty()) {
+    google::rpc::BadRequest bad_request;
+    auto* violation = bad_request.add_field_violations();
+    violation->set_field(error.field);
+    violation->set_description(error.message);
+    details.add_details()->PackFrom(bad_request);
+  }
+  return grpc::Status(code, message, details.SerializeAsString());
+}
+
+}  // namespace coalition::rpc

@@ -1,0 +1,97 @@
+#include "service/ledger_service.h"
+
+#include "crypto/crypto.h"
+#include "domain/earn.h"
+#include "domain/limits.h"
+#include "domain/validation.h"
+
+namespace coalition::service {
+
+using domain::Error;
+
+Result<domain::EnrollResult> LedgerService::Enroll(const domain::Partner& partner,
+                                                   const domain::EnrollCommand& command) {
+  if (auto e = domain::ValidateRequestId(command.key.request_id)) return *e;
+  if (auto e = domain::ValidateCardNumber(command.card_number, "card_number")) return *e;
+  if (auto e = domain::ValidateProfile(command.profile)) return *e;
+  return store_.Enroll(partner, command);
+}
+
+Result<domain::MemberView> LedgerService::GetMember(const domain::MemberRef& member) {
+  if (auto e = domain::ValidateMemberRef(member)) return *e;
+  return store_.GetMember(member);
+}
+
+Result<domain::AccrueResult> LedgerService::Accrue(const domain::Partner& partner,
+                                                   const domain::AccrueCommand& command) {
+  if (auto e = domain::ValidateAccrue(command, programme_currency_)) return *e;
+  auto points = domain::PointsForAmount(partner.earn_rate, command.amount.amount_minor);
+  if (!points) return points.error();
+  return store_.Accrue(partner, command, *points);
+}
+
+Result<domain::RedeemResult> LedgerService::Redeem(const domain::Partner& partner,
+                                                   const domain::RedeemCommand& command) {
+  if (auto e = domain::ValidateRedeem(command)) return *e;
+  return store_.Redeem(partner, command);
+}
+
+Result<std::pair<domain::MemberId, domain::TransactionPage>> LedgerService::ListTransactions(
+    const domain::Partner& partner, const domain::MemberRef& member, domain::TransferId before,
+    int page_size) {
+  if (auto e = domain::ValidateMemberRef(member)) return *e;
+  if (page_size < 0 || page_size > domain::kMaxPageSize) {
+    return Error::InvalidArgument("page_size", "must be between 0 and 500");
+  }
+  if (page_size == 0) page_size = domain::kDefaultPageSize;
+  return store_.ListTransactions(partner, member, before, page_size);
+}
+
+GeneratedApiKey GenerateApiKey(const std::string& partner_code) {
+  GeneratedApiKey key;
+  key.secret = "ck_" + partner_code + "_" + crypto::Base64UrlEncode(crypto::RandomBytes(32));
+  key.hash = HashApiKey(key.secret);
+  key.prefix = key.secret.substr(0, partner_code.size() + 8);
+  return key;
+}
+
+std::string HashApiKey(const std::string& secret) { return crypto::Sha256(secret); }
+
+Result<PartnerAdmin::CreatedPartner> PartnerAdmin::CreatePartner(
+    const domain::NewPartner& partner) {
+  if (auto e = domain::ValidateNewPartner(partner)) return *e;
+  auto key = GenerateApiKey(partner.code);
+  auto created = store_.CreatePartner(partner, key.hash, key.prefix);
+  if (!created) return created.error();
+  return CreatedPartner{created->first, created->second, key.secret};
+}
+
+Result<std::vector<domain::Partner>> PartnerAdmin::ListPartners(domain::PartnerId after,
+                                                                int page_size) {
+  if (page_size < 0 || page_size > domain::kMaxPageSize) {
+    return Error::InvalidArgument("page_size", "must be between 0 and 500");
+  }
+  if (page_size == 0) page_size = domain::kDefaultPageSize;
+  return store_.ListPartners(after, page_size);
+}
+
+Result<PartnerAdmin::CreatedKey> PartnerAdmin::CreateApiKey(
+    std::optional<domain::PartnerId> partner_id, const std::string& partner_code) {
+  auto partner = partner_id ? store_.FindPartnerById(*partner_id)
+                            : (partner_code.empty()
+                                   ? Result<domain::Partner>(Error::InvalidArgument(
+                                         "partner", "partner_id or partner_code is required"))
+                                   : store_.FindPartnerByCode(partner_code));
+  if (!partner) return partner.error();
+  auto key = GenerateApiKey(partner->code);
+  auto record = store_.CreateApiKey(partner->id, key.hash, key.prefix);
+  if (!record) return record.error();
+  return CreatedKey{*record, key.secret};
+}
+
+Result<domain::ApiKeyRecord> PartnerAdmin::RevokeApiKey(int64_t key_id) {
+  if (key_id <= 0) return Error::InvalidArgument("key_id", "is not a key id");
+  return store_.RevokeApiKey(key_id);
+}
+
+}  // namespace coalition::service

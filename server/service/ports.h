@@ -1,0 +1,58 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "domain/error.h"
+#include "domain/model.h"
+
+namespace coalition::service {
+
+using domain::Result;
+
+// Persistence of the member ledger. Every money-moving call is one database
+// transaction that also records the request for idempotency: a repeat of
+// `key` with the same hash returns the stored result, with another hash
+// ALREADY_EXISTS/REQUEST_ID_REUSED, and nothing is written either way.
+class LedgerStore {
+ public:
+  virtual ~LedgerStore() = default;
+  virtual Result<domain::EnrollResult> Enroll(const domain::Partner& partner,
+                                              const domain::EnrollCommand& command) = 0;
+  virtual Result<domain::MemberView> GetMember(const domain::MemberRef& member) = 0;
+  // `points` already computed from the partner's rules; 0 posts no transfer.
+  virtual Result<domain::AccrueResult> Accrue(const domain::Partner& partner,
+                                              const domain::AccrueCommand& command,
+                                              int64_t points) = 0;
+  virtual Result<domain::RedeemResult> Redeem(const domain::Partner& partner,
+                                              const domain::RedeemCommand& command) = 0;
+  // The member's transfers at `partner` with id < `before`, newest first.
+  virtual Result<std::pair<domain::MemberId, domain::TransactionPage>> ListTransactions(
+      const domain::Partner& partner, const domain::MemberRef& member,
+      domain::TransferId before, int page_size) = 0;
+  virtual Result<domain::LedgerReport> Verify() = 0;
+};
+
+// Partners and their API keys. Keys are handled as SHA-256 hashes only.
+class PartnerStore {
+ public:
+  virtual ~PartnerStore() = default;
+  virtual Result<std::pair<domain::Partner, domain::ApiKeyRecord>> CreatePartner(
+      const domain::NewPartner& partner, const std::string& key_hash,
+      const std::string& key_prefix) = 0;
+  // Partners with id > `after`, by id.
+  virtual Result<std::vector<domain::Partner>> ListPartners(domain::PartnerId after,
+                                                            int limit) = 0;
+  virtual Result<domain::Partner> FindPartnerById(domain::PartnerId id) = 0;
+  virtual Result<domain::Partner> FindPartnerByCode(const std::string& code) = 0;
+  // The partner owning an active (unrevoked) key with this hash.
+  virtual Result<domain::Partner> FindPartnerByKeyHash(const std::string& key_hash) = 0;
+  virtual Result<domain::ApiKeyRecord> CreateApiKey(domain::PartnerId partner,
+                                                    const std::string& key_hash,
+                                                    const std::string& key_prefix) = 0;
+  virtual Result<domain::ApiKeyRecord> RevokeApiKey(int64_t key_id) = 0;
+};
+
+}  // namespace coalition::service

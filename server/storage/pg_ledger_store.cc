@@ -1,0 +1,230 @@
+#include <limits>
+#include <sstream>
+
+#include "crypto/crypto.h"
+#include "domain/limits.h"
+#include "storage/pg_stores.h"
+#include "storage/queries.h"
+#include "storage/result_codec.h"
+
+namespace coalition::storage {
+
+using domain::Error;
+using domain::MemberId;
+using domain::Result;
+
+namespace {
+
+domain::Timestamp FromMicros(int64_t micros) {
+  return domain::Timestamp(std::chrono::microseconds(micros));
+}
+
+std::optional<int64_t> ToMicros(const std::optional<domain::Timestamp>& time) {
+  if (!time) return std::nullopt;
+  return time->time_since_epoch().count();
+}
+
+Error MemberNotFound() { return Error::NotFound("MEMBER_NOT_FOUND", "member not found"); }
+
+// Claims the request for this transaction. Returns nothing when this
+// transaction now owns it, or the outcome to give the caller instead: the
+// stored result of the earlier identical request, or REQUEST_ID_REUSED.
+template <typename T>
+std::optional<Result<T>> ClaimRequest(pqxx::work& tx, const domain::Partner& partner,
+                                      const domain::RequestKey& key) {
+  const std::string hash_hex = crypto::HexEncode(key.request_hash);
+  if (!tx.exec_prepared("claim_request", partner.id, key.request_id, key.method, hash_hex)
+           .empty()) {
+    return std::nullopt;
+  }
+  const auto stored = tx.exec_prepared1("find_request", partner.id, key.request_id);
+  if (stored[1].as<std::string>() != hash_hex) {
+    return Result<T>(Error::AlreadyExists(
+        "REQUEST_ID_REUSED", "request_id was already used for a different request"));
+  }
+  if (stored[2].is_null()) return Result<T>(Error::Internal("stored request has no response"));
+  T result;
+  DecodeResult(stored[2].as<std::string>(), result);
+  return Result<T>(std::move(result));
+}
+
+template <typename T>
+void StoreResponse(pqxx::work& tx, const domain::Partner& partner,
+                   const domain::RequestKey& key, const T& result) {
+  tx.exec_prepared0("store_response", partner.id, key.request_id, EncodeResult(result));
+}
+
+template <typename Tx>
+std::optional<MemberId> ResolveMember(Tx& tx, const domain::MemberRef& ref) {
+  if (ref.member_id) {
+    if (tx.exec_prepared("member_exists", *ref.member_id).empty()) return std::nullopt;
+    return *ref.member_id;
+  }
+  const auto rows = tx.exec_prepared("find_card", ref.card_number);
+  if (rows.empty()) return std::nullopt;
+  return rows[0][0].template as<MemberId>();
+}
+
+// Enrols the card, or finds the member a concurrent request just enrolled it
+// to. The bool says whether this call created the member.
+std::pair<MemberId, bool> EnrollCard(pqxx::work& tx, const std::string& card_number,
+                                     domain::PartnerId partner) {
+  const auto created = tx.exec_prepared("enroll_card", card_number, partner);
+  if (!created.empty()) return {created[0][0].as<MemberId>(), true};
+  return {tx.exec_prepared1("find_card", card_number)[0].as<MemberId>(), false};
+}
+
+template <typename Tx>
+std::optional<domain::MemberView> LoadMember(Tx& tx, MemberId id) {
+  const auto rows = tx.exec_prepared("get_member", id);
+  if (rows.empty()) return std::nullopt;
+  const auto& row = rows[0];
+  domain::MemberView member;
+  member.id = row[0].template as<MemberId>();
+  member.balance = row[1].template as<int64_t>();
+  member.held = row[2].template as<int64_t>();
+  member.enrolled_at = FromMicros(row[3].template as<int64_t>());
+  std::stringstream cards(row[4].template as<std::string>());
+  for (std::string card; std::getline(cards, card, ',');) member.card_numbers.push_back(card);
+  return member;
+}
+
+}  // namespace
+
+Result<domain::EnrollResult> PgLedgerStore::Enroll(const domain::Partner& partner,
+                                                   const domain::EnrollCommand& command) {
+  return database_.Transact<domain::EnrollResult>(
+      "enroll_member", [&](pqxx::work& tx) -> Result<domain::EnrollResult> {
+        if (auto earlier = ClaimRequest<domain::EnrollResult>(tx, partner, command.key)) {
+          return std::move(*earlier);
+        }
+        const auto [member_id, created] = EnrollCard(tx, command.card_number, partner.id);
+        if (!created) {
+          return Error::AlreadyExists("CARD_ALREADY_ENROLLED",
+                                      "this card already belongs to a member");
+        }
+        if (!command.profile.empty()) {
+          tx.exec_prepared0("insert_profile", member_id, partner.id, command.profile.given_name,
+                            command.profile.family_name, command.profile.email,
+                            command.profile.phone);
+        }
+        domain::EnrollResult result{*LoadMember(tx, member_id)};
+        StoreResponse(tx, partner, command.key, result);
+        return result;
+      });
+}
+
+Result<domain::MemberView> PgLedgerStore::GetMember(const domain::MemberRef& ref) {
+  return database_.Read<domain::MemberView>(
+      "get_member", [&](pqxx::nontransaction& tx) -> Result<domain::MemberView> {
+        const auto id = ResolveMember(tx, ref);
+        if (!id) return MemberNotFound();
+        auto member = LoadMember(tx, *id);
+        if (!member) return MemberNotFound();
+        return *member;
+      });
+}
+
+Result<domain::AccrueResult> PgLedgerStore::Accrue(const domain::Partner& partner,
+                                                   const domain::AccrueCommand& command,
+                                                   int64_t points) {
+  return database_.Transact<domain::AccrueResult>(
+      "accrue", [&](pqxx::work& tx) -> Result<domain::AccrueResult> {
+        if (auto earlier = ClaimRequest<domain::AccrueResult>(tx, partner, command.key)) {
+          return std::move(*earlier);
+        }
+        domain::AccrueResult result;
+        if (auto found = ResolveMember(tx, domain::MemberRef{command.card_number, {}})) {
+          result.member_id = *found;
+        } else if (partner.auto_enroll) {
+          std::tie(result.member_id, result.member_enrolled) =
+              EnrollCard(tx, command.card_number, partner.id);
+        } else {
+          return MemberNotFound();
+        }
+        result.points_earned = points;
+        if (points > 0) {
+          const auto row = tx.exec_prepared1(
+              "accrue", result.member_id, partner.issuance_account_id, points, partner.id,
+              command.key.request_id, command.amount.amount_minor, command.amount.currency_code,
+              command.store_id, command.receipt_id, ToMicros(command.occurred_at));
+          result.transfer_id = row[0].as<int64_t>();
+          result.balance = row[1].as<int64_t>();
+        } else {
+          result.balance = tx.exec_prepared1("member_balance", result.member_id)[0].as<int64_t>();
+        }
+        StoreResponse(tx, partner, command.key, result);
+        return result;
+      });
+}
+
+Result<domain::RedeemResult> PgLedgerStore::Redeem(const domain::Partner& partner,
+                                                   const domain::RedeemCommand& command) {
+  return database_.Transact<domain::RedeemResult>(
+      "redeem", [&](pqxx::work& tx) -> Result<domain::RedeemResult> {
+        if (auto earlier = ClaimRequest<domain::RedeemResult>(tx, partner, command.key)) {
+          return std::move(*earlier);
+        }
+        const auto member_id = ResolveMember(tx, command.member);
+        if (!member_id) return MemberNotFound();
+        const auto debited = tx.exec_prepared("debit_member", *member_id, command.points);
+        if (debited.empty()) {
+          const auto available =
+              tx.exec_prepared1("member_available", *member_id)[0].as<int64_t>();
+          return Error::FailedPrecondition(
+              "INSUFFICIENT_POINTS", "available points (" + std::to_string(available) +
+                                         ") are fewer than requested (" +
+                                         std::to_string(command.points) + ")");
+        }
+        domain::RedeemResult result;
+        result.member_id = *member_id;
+        result.points_redeemed = command.points;
+        result.balance = debited[0][0].as<int64_t>();
+        result.available = result.balance - debited[0][1].as<int64_t>();
+        const auto recorded = tx.exec_prepared1(
+            "record_debit", *member_id, partner.redemption_account_id, command.points,
+            "REDEMPTION", partner.id, command.key.request_id, command.reference);
+        result.transfer_id = recorded[0].as<int64_t>();
+        if (recorded[1].as<int64_t>() != command.points) {
+          // Balance and lots disagree: refuse rather than post an unbacked debit.
+          return Error::Internal("member lots do not cover the balance");
+        }
+        StoreResponse(tx, partner, command.key, result);
+        return result;
+      });
+}
+
+Result<std::pair<MemberId, domain::TransactionPage>> PgLedgerStore::ListTransactions(
+    const domain::Partner& partner, const domain::MemberRef& ref, domain::TransferId before,
+    int page_size) {
+  using Page = std::pair<MemberId, domain::TransactionPage>;
+  return database_.Read<Page>("list_transactions", [&](pqxx::nontransaction& tx) -> Result<Page> {
+    const auto member_id = ResolveMember(tx, ref);
+    if (!member_id) return MemberNotFound();
+    const auto rows =
+        tx.exec_prepared("list_transactions", *member_id, partner.id, before, page_size + 1);
+    domain::TransactionPage page;
+    for (const auto& row : rows) {
+      if (static_cast<int>(page.transactions.size()) == page_size) {
+        page.next_after = page.transactions.back().id;
+        break;
+      }
+      domain::TransactionView view;
+      view.id = row[0].as<int64_t>();
+      view.kind = row[1].as<std::string>() == "ACCRUAL" ? domain::TransferKind::kAccrual
+                                                         : domain::TransferKind::kRedemption;
+      view.points = row[2].as<int64_t>();
+      view.balance_delta = row[3].as<bool>() ? view.points : -view.points;
+      view.request_id = row[4].as<std::string>();
+      if (!row[5].is_null()) view.amount = domain::Money{row[6].as<std::string>(), row[5].as<int64_t>()};
+      view.store_id = row[7].as<std::string>();
+      view.receipt_id = row[8].as<std::string>();
+      view.reference = row[9].as<std::string>();
+      view.created_at = FromMicros(row[10].as<int64_t>());
+      page.transactions.push_back(std::move(view));
+    }
+    return Page{*member_id, std::move(page)};
+  });
+}
+
+}  // namespace coalition::storage

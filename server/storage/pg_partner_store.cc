@@ -1,0 +1,131 @@
+#include <string>
+
+#include "crypto/crypto.h"
+#include "storage/pg_stores.h"
+#include "storage/queries.h"
+
+namespace coalition::storage {
+
+using domain::Error;
+using domain::Result;
+
+namespace {
+
+domain::Timestamp FromMicros(int64_t micros) {
+  return domain::Timestamp(std::chrono::microseconds(micros));
+}
+
+domain::Partner PartnerFromRow(const pqxx::row& row) {
+  domain::Partner partner;
+  partner.id = row[0].as<int64_t>();
+  partner.code = row[1].as<std::string>();
+  partner.display_name = row[2].as<std::string>();
+  partner.earn_rate = {row[3].as<int64_t>(), row[4].as<int64_t>()};
+  partner.issuance_price_micros = row[5].as<int64_t>();
+  partner.redemption_rate_micros = row[6].as<int64_t>();
+  partner.auto_enroll = row[7].as<bool>();
+  partner.created_at = FromMicros(row[8].as<int64_t>());
+  partner.issuance_account_id = row[9].as<int64_t>();
+  partner.redemption_account_id = row[10].as<int64_t>();
+  return partner;
+}
+
+domain::ApiKeyRecord ApiKeyFromRow(const pqxx::row& row) {
+  domain::ApiKeyRecord key;
+  key.id = row[0].as<int64_t>();
+  key.partner_id = row[1].as<int64_t>();
+  key.prefix = row[2].as<std::string>();
+  key.created_at = FromMicros(row[3].as<int64_t>());
+  if (!row[4].is_null()) key.revoked_at = FromMicros(row[4].as<int64_t>());
+  return key;
+}
+
+Error PartnerNotFound() { return Error::NotFound("PARTNER_NOT_FOUND", "partner not found"); }
+
+}  // namespace
+
+Result<std::pair<domain::Partner, domain::ApiKeyRecord>> PgPartnerStore::CreatePartner(
+    const domain::NewPartner& partner, const std::string& key_hash,
+    const std::string& key_prefix) {
+  using Created = std::pair<domain::Partner, domain::ApiKeyRecord>;
+  return database_.Transact<Created>("create_partner", [&](pqxx::work& tx) -> Result<Created> {
+    pqxx::result inserted;
+    try {
+      // A subtransaction would cost a round trip; the unique violation aborts
+      // the whole transaction, which is what we want anyway.
+      inserted = tx.exec_prepared("insert_partner", partner.code, partner.display_name,
+                                  partner.earn_rate.points, partner.earn_rate.per_amount_minor,
+                                  partner.issuance_price_micros, partner.redemption_rate_micros,
+                                  partner.auto_enroll);
+    } catch (const pqxx::unique_violation&) {
+      return Error::AlreadyExists("PARTNER_CODE_TAKEN", "a partner with this code exists");
+    }
+    const auto id = inserted[0][0].as<int64_t>();
+    tx.exec_prepared0("insert_partner_accounts", id);
+    const auto key_row =
+        tx.exec_prepared1("insert_api_key", id, crypto::HexEncode(key_hash), key_prefix);
+    const auto partner_row = tx.exec_prepared1("find_partner_by_id", std::to_string(id));
+    return Created{PartnerFromRow(partner_row), ApiKeyFromRow(key_row)};
+  });
+}
+
+Result<std::vector<domain::Partner>> PgPartnerStore::ListPartners(domain::PartnerId after,
+                                                                 int limit) {
+  using Partners = std::vector<domain::Partner>;
+  return database_.Read<Partners>("list_partners",
+                                  [&](pqxx::nontransaction& tx) -> Result<Partners> {
+                                    Partners partners;
+                                    for (const auto& row :
+                                         tx.exec_prepared("list_partners", after, limit)) {
+                                      partners.push_back(PartnerFromRow(row));
+                                    }
+                                    return partners;
+                                  });
+}
+
+Result<domain::Partner> PgPartnerStore::FindPartnerWhere(const char* statement,
+                                                         const std::string& argument) {
+  return database_.Read<domain::Partner>(
+      statement, [&](pqxx::nontransaction& tx) -> Result<domain::Partner> {
+        const auto rows = tx.exec_prepared(statement, argument);
+        if (rows.empty()) return PartnerNotFound();
+        return PartnerFromRow(rows[0]);
+      });
+}
+
+Result<domain::Partner> PgPartnerStore::FindPartnerById(domain::PartnerId id) {
+  return FindPartnerWhere("find_partner_by_id", std::to_string(id));
+}
+
+Result<domain::Partner> PgPartnerStore::FindPartnerByCode(const std::string& code) {
+  return FindPartnerWhere("find_partner_by_code", code);
+}
+
+Result<domain::Partner> PgPartnerStore::FindPartnerByKeyHash(const std::string& key_hash) {
+  return FindPartnerWhere("find_partner_by_key_hash", crypto::HexEncode(key_hash));
+}
+
+Result<domain::ApiKeyRecord> PgPartnerStore::CreateApiKey(domain::PartnerId partner,
+                                                          const std::string& key_hash,
+                                                          const std::string& key_prefix) {
+  return database_.Transact<domain::ApiKeyRecord>(
+      "create_api_key", [&](pqxx::work& tx) -> Result<domain::ApiKeyRecord> {
+        if (tx.exec_prepared("find_partner_by_id", std::to_string(partner)).empty()) {
+          return PartnerNotFound();
+        }
+        return ApiKeyFromRow(tx.exec_prepared1("insert_api_key", partner,
+                                               crypto::HexEncode(key_hash), key_prefix));
+      });
+}
+
+Result<domain::ApiKeyRecord> PgPartnerStore::RevokeApiKey(int64_t key_id) {
+  return database_.Transact<domain::ApiKeyRecord>(
+      "revoke_api_key", [&](pqxx::work& tx) -> Result<domain::ApiKeyRecord> {
+        const auto rows = tx.exec_prepared("revoke_api_key", key_id);
+        if (rows.empty()) return Error::NotFound("API_KEY_NOT_FOUND", "API key not found");
+        return ApiKeyFromRow(rows[0]);
+      });
+}
+
+}  // namespace coalition::storage
+

@@ -1,0 +1,52 @@
+#pragma once
+
+#include "service/ports.h"
+#include "storage/database.h"
+
+namespace coalition::storage {
+
+class PgLedgerStore final : public service::LedgerStore {
+ public:
+  explicit PgLedgerStore(Database& database) : database_(database) {}
+
+  domain::Result<domain::EnrollResult> Enroll(const domain::Partner& partner,
+                                              const domain::EnrollCommand& command) override;
+  domain::Result<domain::MemberView> GetMember(const domain::MemberRef& member) override;
+  domain::Result<domain::AccrueResult> Accrue(const domain::Partner& partner,
+                                              const domain::AccrueCommand& command,
+                                              int64_t points) override;
+  domain::Result<domain::RedeemResult> Redeem(const domain::Partner& partner,
+                                              const domain::RedeemCommand& command) override;
+  domain::Result<std::pair<domain::MemberId, domain::TransactionPage>> ListTransactions(
+      const domain::Partner& partner, const domain::MemberRef& member,
+      domain::TransferId before, int page_size) override;
+  domain::Result<domain::LedgerReport> Verify() override;
+
+ private:
+  Database& database_;
+};
+
+class PgPartnerStore final : public service::PartnerStore {
+ public:
+  explicit PgPartnerStore(Database& database) : database_(database) {}
+
+  domain::Result<std::pair<domain::Partner, domain::ApiKeyRecord>> CreatePartner(
+      const domain::NewPartner& partner, const std::string& key_hash,
+      const std::string& key_prefix) override;
+  domain::Result<std::vector<domain::Partner>> ListPartners(domain::PartnerId after,
+                                                            int limit) override;
+  domain::Result<domain::Partner> FindPartnerById(domain::PartnerId id) override;
+  domain::Result<domain::Partner> FindPartnerByCode(const std::string& code) override;
+  domain::Result<domain::Partner> FindPartnerByKeyHash(const std::string& key_hash) override;
+  domain::Result<domain::ApiKeyRecord> CreateApiKey(domain::PartnerId partner,
+                                                    const std::string& key_hash,
+                                                    const std::string& key_prefix) override;
+  domain::Result<domain::ApiKeyRecord> RevokeApiKey(int64_t key_id) override;
+
+ private:
+  domain::Result<domain::Partner> FindPartnerWhere(const char* statement,
+                                                   const std::string& argument);
+  Database& database_;
+};
+
+}  // namespace coalition::storage

@@ -1,0 +1,162 @@
+#pragma once
+
+// Every SQL statement of the service, by name. Prepared once per connection
+// (see PrepareStatements); timestamps cross the boundary as epoch microseconds.
+
+namespace coalition::storage::sql {
+
+inline constexpr const char* kPartnerColumns =
+    "id, code, display_name, earn_points, earn_per_amount_minor, issuance_price_micros, "
+    "redemption_rate_micros, auto_enroll, "
+    "(extract(epoch from created_at) * 1000000)::bigint, issuance_account_id, "
+    "redemption_account_id";
+
+// --- partners and keys -----------------------------------------------------
+
+inline constexpr const char* kInsertPartner = R"~(
+INSERT INTO partners (code, display_name, earn_points, earn_per_amount_minor,
+                      issuance_price_micros, redemption_rate_micros, auto_enroll)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
+RETURNING id)~";
+
+inline constexpr const char* kInsertPartnerAccounts = R"~(
+INSERT INTO accounts (kind, partner_id)
+VALUES ('PARTNER_ISSUANCE', $1), ('PARTNER_REDEMPTION', $1))~";
+
+inline constexpr const char* kInsertApiKey = R"~(
+INSERT INTO api_keys (partner_id, key_hash, prefix)
+VALUES ($1, decode($2, 'hex'), $3)
+RETURNING id, partner_id, prefix, (extract(epoch from created_at) * 1000000)::bigint,
+          (extract(epoch from revoked_at) * 1000000)::bigint)~";
+
+inline constexpr const char* kRevokeApiKey = R"~(
+UPDATE api_keys SET revoked_at = coalesce(revoked_at, now())
+WHERE id = $1
+RETURNING id, partner_id, prefix, (extract(epoch from created_at) * 1000000)::bigint,
+          (extract(epoch from revoked_at) * 1000000)::bigint)~";
+
+// --- idempotency -------------------------------------------------------------
+
+// Claims (partner, request_id) for this transaction. A concurrent duplicate
+// blocks here until the first commits or rolls back.
+inline constexpr const char* kClaimRequest = R"~(
+INSERT INTO idempotency_keys (partner_id, request_id, method, request_hash)
+VALUES ($1, $2, $3, decode($4, 'hex'))
+ON CONFLICT (partner_id, request_id) DO NOTHING
+RETURNING 1)~";
+
+inline constexpr const char* kFindRequest = R"~(
+SELECT method, encode(request_hash, 'hex'), response::text
+FROM idempotency_keys WHERE partner_id = $1 AND request_id = $2)~";
+
+inline constexpr const char* kStoreResponse = R"~(
+UPDATE idempotency_keys SET response = $3::jsonb
+WHERE partner_id = $1 AND request_id = $2)~";
+
+// --- members -----------------------------------------------------------------
+
+inline constexpr const char* kFindCard = "SELECT member_id FROM cards WHERE card_number = $1";
+
+inline constexpr const char* kMemberExists = "SELECT 1 FROM members WHERE id = $1";
+
+// Creates account, member and card in one statement. The card is inserted
+// first so a concurrent enrolment of the same card makes this insert nothing
+// at all (ON CONFLICT), rather than leaving a member without a card; the
+// foreign keys are checked at the end of the statement.
+inline constexpr const char* kEnrollCard = R"~(
+WITH new_member AS (
+  SELECT nextval(pg_get_serial_sequence('accounts', 'id')) AS id
+), card AS (
+  INSERT INTO cards (card_number, member_id)
+  SELECT $1, id FROM new_member
+  ON CONFLICT (card_number) DO NOTHING
+  RETURNING member_id
+), account AS (
+  INSERT INTO accounts (id, kind) SELECT member_id, 'MEMBER' FROM card RETURNING id
+), member AS (
+  INSERT INTO members (id, enrolled_by_partner_id) SELECT id, $2 FROM account RETURNING id
+)
+SELECT id FROM member)~";
+
+inline constexpr const char* kInsertProfile = R"~(
+INSERT INTO member_profiles (member_id, supplied_by_partner_id, given_name, family_name,
+                             email, phone)
+VALUES ($1, $2, $3, $4, $5, $6))~";
+
+inline constexpr const char* kGetMember = R"~(
+SELECT m.id, m.balance, m.held, (extract(epoch from m.enrolled_at) * 1000000)::bigint,
+       coalesce((SELECT string_agg(card_number, ',' ORDER BY created_at, card_number)
+                 FROM cards WHERE member_id = m.id), '')
+FROM members m WHERE m.id = $1)~";
+
+// --- money moves ---------------------------------------------------------------
+
+// Credits a member: transfer, lot and balance in one statement. The balance
+// update re-reads the latest row version, so concurrent credits all count.
+inline constexpr const char* kAccrue = R"~(
+WITH transfer AS (
+  INSERT INTO transfers (member_id, debit_account_id, credit_account_id, points, kind,
+                         partner_id, request_id, amount_minor, currency_code, store_id,
+                         receipt_id, occurred_at)
+  VALUES ($1, $2, $1, $3, 'ACCRUAL', $4, $5, $6, $7, $8, $9,
+          coalesce(to_timestamp($10::double precision / 1000000), now()))
+  RETURNING id, created_at
+), lot AS (
+  INSERT INTO lots (member_id, issuer_partner_id, points, remaining, earned_at,
+                    source_transfer_id)
+  SELECT $1, $4, $3, $3, created_at, id FROM transfer
+), member AS (
+  UPDATE members SET balance = balance + $3 WHERE id = $1 RETURNING balance
+)
+SELECT transfer.id, member.balance FROM transfer, member)~";
+
+inline constexpr const char* kMemberBalance = "SELECT balance FROM members WHERE id = $1";
+
+// Debits only if enough points are available, and locks the member row so the
+// lots below are read and consumed by one transaction at a time.
+inline constexpr const char* kDebitMember = R"~(
+UPDATE members SET balance = balance - $2
+WHERE id = $1 AND balance - held >= $2
+RETURNING balance, held)~";
+
+inline constexpr const char* kMemberAvailable = "SELECT balance - held FROM members WHERE id = $1";
+
+// Records a debit and consumes lots earliest expiry first (then oldest),
+// writing one consumption row per lot touched. Runs after kDebitMember, so
+// it sees the lots as of after the member lock was taken.
+inline constexpr const char* kRecordDebit = R"~(
+WITH transfer AS (
+  INSERT INTO transfers (member_id, debit_account_id, credit_account_id, points, kind,
+                         partner_id, request_id, reference)
+  VALUES ($1, $1, $2, $3, $4, $5, $6, $7)
+  RETURNING id
+), ordered AS (
+  SELECT id, remaining,
+         coalesce(sum(remaining) OVER (ORDER BY expires_at ASC NULLS LAST, earned_at, id
+                                       ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)
+           AS before
+  FROM lots WHERE member_id = $1 AND remaining > 0
+), take AS (
+  SELECT id, least(remaining, $3 - before) AS points FROM ordered WHERE before < $3
+), consumed AS (
+  UPDATE lots SET remaining = lots.remaining - take.points
+  FROM take WHERE lots.member_id = $1 AND lots.id = take.id
+  RETURNING lots.id, take.points
+), consumption AS (
+  INSERT INTO lot_consumptions (member_id, transfer_id, lot_id, points)
+  SELECT $1, transfer.id, consumed.id, consumed.points FROM transfer, consumed
+  RETURNING points
+)
+SELECT (SELECT id FROM transfer), (SELECT coalesce(sum(points), 0) FROM consumption)::bigint)~";
+
+inline constexpr const char* kListTransactions = R"~(
+SELECT id, kind, points, (credit_account_id = member_id), coalesce(request_id, ''),
+       amount_minor, coalesce(currency_code, ''), coalesce(store_id, ''),
+       coalesce(receipt_id, ''), coalesce(reference, ''),
+       (extract(epoch from created_at) * 1000000)::bigint
+FROM transfers
+WHERE member_id = $1 AND partner_id = $2 AND id < $3
+ORDER BY id DESC
+LIMIT $4)~";
+
+}  // namespace coalition::storage::sql

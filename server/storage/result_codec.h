@@ -1,0 +1,18 @@
+#pragma once
+
+#include <string>
+
+#include "domain/model.h"
+
+namespace coalition::storage {
+
+// The stored form (JSON) of the results an idempotent retry gets back.
+std::string EncodeResult(const domain::EnrollResult& result);
+std::string EncodeResult(const domain::AccrueResult& result);
+std::string EncodeResult(const domain::RedeemResult& result);
+// Throw nlohmann::json::exception on a malformed document.
+void DecodeResult(const std::string& json, domain::EnrollResult& result);
+void DecodeResult(const std::string& json, domain::AccrueResult& result);
+void DecodeResult(const std::string& json, domain::RedeemResult& result);
+
+}  // namespace coalition::storage
