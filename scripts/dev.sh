@@ -257,7 +257,8 @@ case "$command" in
     ;;
 esac
 
-bash "$REPO_ROOT/scripts/build.sh" release
+# Only what dev mode runs; scripts/test.sh builds the tests.
+bash "$REPO_ROOT/scripts/build.sh" release --target coalition-server coalitionctl coalition-till
 
 phase "dev: PostgreSQL cluster"
 resolve_pgdata

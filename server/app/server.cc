@@ -1,5 +1,6 @@
 #include "app/server.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
@@ -59,10 +60,13 @@ void CoalitionServer::Start() {
   builder.RegisterService(&partner_service_);
   builder.RegisterService(&admin_service_);
   builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
-  // libpqxx blocks, so each in-flight call holds a thread; more threads than
-  // connections would only queue on the pool.
+  // libpqxx blocks, so each in-flight call holds a thread. gRPC's sync server
+  // refuses calls (RESOURCE_EXHAUSTED) once its thread quota is used up rather
+  // than queueing them, so the quota is a multiple of the pool: a burst of
+  // tills waits briefly for a connection (then UNAVAILABLE/SERVER_BUSY, which
+  // clients retry) instead of failing at once, and the thread count stays bounded.
   grpc::ResourceQuota quota("coalition");
-  quota.SetMaxThreads(config_.db_pool_size + 2);
+  quota.SetMaxThreads(std::max(64, 4 * config_.db_pool_size));
   builder.SetResourceQuota(quota);
   server_ = builder.BuildAndStart();
   if (!server_ || port_ == 0) {

@@ -1,6 +1,7 @@
 #include "e2e/e2e_fixture.h"
 
 #include <grpcpp/create_channel.h>
+#include <spdlog/spdlog.h>
 
 namespace coalition::testing {
 
@@ -11,6 +12,7 @@ E2eFixture::E2eFixture() {
   config.operator_key = kOperatorKey;
   config.db_pool_size = 8;
   config.log_level = "warn";
+  spdlog::set_level(spdlog::level::warn);
   server_ = std::make_unique<app::CoalitionServer>(config);
   server_->Start();
   target_ = "127.0.0.1:" + std::to_string(server_->port());

@@ -18,21 +18,23 @@ inline constexpr const char* kOperatorKey = "test-operator-key-0123456789";
 // A real server on a loopback port over a fresh database, and clients that
 // talk to it over TCP like a partner's till would.
 class E2eFixture : public ::testing::Test {
- protected:
-  E2eFixture();
-  ~E2eFixture() override;
-
+ public:
   struct PartnerCredentials {
     std::string partner_id;
     std::string api_key;
   };
+  // A context carrying `authorization: Bearer <key>` (none when key is empty).
+  static std::unique_ptr<grpc::ClientContext> Context(const std::string& key);
+
+ protected:
+  E2eFixture();
+  ~E2eFixture() override;
+
   PartnerCredentials CreatePartner(const std::string& code, int64_t points = 1,
                                    int64_t per_amount_minor = 100, bool auto_enroll = false);
 
   std::unique_ptr<v1::PartnerService::Stub> PartnerStub() const;
   std::unique_ptr<v1::AdminService::Stub> AdminStub() const;
-  // A context carrying `authorization: Bearer <key>` (none when key is empty).
-  static std::unique_ptr<grpc::ClientContext> Context(const std::string& key);
 
   grpc::Status Enroll(const std::string& key, const std::string& card,
                       v1::EnrollMemberResponse* response = nullptr);
