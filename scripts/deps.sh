@@ -14,6 +14,7 @@ PACKAGES=(
   libpqxx-dev libpq-dev postgresql postgresql-contrib
   libssl-dev libgtest-dev libgmock-dev
   libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev libbenchmark-dev
+  python3-grpcio python3-grpc-tools python3-pkg-resources
 )
 
 phase "deps: checking ${#PACKAGES[@]} Debian packages"

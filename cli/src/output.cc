@@ -24,6 +24,16 @@ std::string TimeOrDash(bool present, const google::protobuf::Timestamp& timestam
   return present ? FormatTimestamp(timestamp) : "-";
 }
 
+// Columns a terminal gives the text: one per code point (UTF-8 continuation
+// bytes take none). Wide East Asian characters are not accounted for.
+std::size_t DisplayWidth(const std::string& text) {
+  std::size_t width = 0;
+  for (char c : text) {
+    if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) ++width;
+  }
+  return width;
+}
+
 }  // namespace
 
 Table::Table(std::vector<std::string> headers) : headers_(std::move(headers)) {}
@@ -38,9 +48,9 @@ void Table::AddRow(std::vector<std::string> cells) {
 
 void Table::Print(std::ostream& out) const {
   std::vector<std::size_t> widths(headers_.size());
-  for (std::size_t i = 0; i < headers_.size(); ++i) widths[i] = headers_[i].size();
+  for (std::size_t i = 0; i < headers_.size(); ++i) widths[i] = DisplayWidth(headers_[i]);
   for (const auto& row : rows_) {
-    for (std::size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
+    for (std::size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], DisplayWidth(row[i]));
   }
   auto print_row = [&](const std::vector<std::string>& row) {
     // Trailing blanks would make the output awkward to diff and to grep.
@@ -49,7 +59,7 @@ void Table::Print(std::ostream& out) const {
     std::string line;
     for (std::size_t i = 0; i < last; ++i) {
       line += row[i];
-      if (i + 1 < last) line.append(widths[i] - row[i].size() + 2, ' ');
+      if (i + 1 < last) line.append(widths[i] - DisplayWidth(row[i]) + 2, ' ');
     }
     out << line << '\n';
   };

@@ -2,6 +2,7 @@
 
 #include <fstream>
 #include <regex>
+#include <set>
 #include <stdexcept>
 
 #include <nlohmann/json.hpp>
@@ -73,10 +74,12 @@ Config LoadConfig(const std::optional<std::string>& file,
     if (name.rfind(kPrefix, 0) != 0) continue;
     std::string key = name.substr(kPrefix.size());
     for (auto& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    // Variables for other tools (the CLI, dev scripts) share the prefix.
-    if (key == "config" || key == "endpoint" || key == "api_key" || key.rfind("dev_", 0) == 0) {
-      continue;
-    }
+    // Variables of other tools (the CLI, the dev script, the test harness)
+    // share the prefix; anything else unknown is a typo and stops the server.
+    static const std::set<std::string> kOtherTools = {
+        "config", "endpoint", "api_key", "dev_pg_port", "dev_port", "pg_bindir",
+        "test_keep_pgdata"};
+    if (kOtherTools.contains(key)) continue;
     Apply(config, key, value);
   }
   if (config.database_url.empty()) throw std::runtime_error("COALITION_DATABASE_URL is required");

@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include "app/config.h"
@@ -73,7 +74,8 @@ int main(int argc, char** argv) {
     }
     return Serve(config, signals);
   } catch (const std::exception& e) {
-    spdlog::critical(R"({{"event":"fatal","error":"{}"}})", e.what());
+    spdlog::critical(nlohmann::json{{"event", "fatal"}, {"error", e.what()}}.dump(
+        -1, ' ', false, nlohmann::json::error_handler_t::replace));
     return 1;
   }
 }

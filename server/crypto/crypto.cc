@@ -62,6 +62,8 @@ std::string Base64UrlEncode(std::string_view data) {
 
 bool Base64UrlDecode(std::string_view text, std::string& out) {
   out.clear();
+  // One leftover character cannot encode a byte: not the output of Encode.
+  if (text.size() % 4 == 1) return false;
   uint32_t buffer = 0;
   int bits = 0;
   for (char c : text) {
@@ -74,7 +76,9 @@ bool Base64UrlDecode(std::string_view text, std::string& out) {
       out.push_back(static_cast<char>((buffer >> bits) & 0xFF));
     }
   }
-  return true;
+  // Encode pads the last character with zero bits; anything else means two
+  // texts would decode alike.
+  return (buffer & ((1u << bits) - 1)) == 0;
 }
 
 std::string HexEncode(std::string_view data) {

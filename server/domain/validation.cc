@@ -117,6 +117,13 @@ std::optional<Error> ValidateText(std::string_view text, size_t max_length,
                   [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7F; })) {
     return Error::InvalidArgument(field, "must not contain control characters");
   }
+  // C1 controls U+0080..U+009F are encoded as C2 80..C2 9F.
+  for (size_t i = 0; i + 1 < text.size(); ++i) {
+    if (static_cast<unsigned char>(text[i]) == 0xC2 &&
+        static_cast<unsigned char>(text[i + 1]) <= 0x9F) {
+      return Error::InvalidArgument(field, "must not contain control characters");
+    }
+  }
   return std::nullopt;
 }
 

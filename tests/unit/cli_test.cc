@@ -1,1 +1,1144 @@
+// Unit tests of coalitionctl's library: settings resolution, output
+// formatting, exit codes and the commands over a fake AdminService stub.
+
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "coalition/cli/commands.h"
+#include "coalition/cli/exit_codes.h"
+#include "coalition/cli/output.h"
+#include "coalition/cli/settings.h"
+#include "coalition/v1/admin_service.grpc.pb.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
+
+namespace coalition::cli::test {
+namespace {
+
+namespace fs = std::filesystem;
+namespace v1 = ::coalition::v1;
+using nlohmann::json;
+
+// ---------------------------------------------------------------------------
+// Helpers
+
+// An Environment over a fixed map.
+Environment MapEnvironment(std::map<std::string, std::string> variables) {
+  return [vars = std::move(variables)](const std::string& name) -> std::optional<std::string> {
+    const auto it = vars.find(name);
+    if (it == vars.end()) return std::nullopt;
+    return it->second;
+  };
+}
+
+Environment NoEnvironment() { return MapEnvironment({}); }
+
+// A status as the server sends it: ErrorInfo with reason and optional field.
+grpc::Status RichStatus(grpc::StatusCode code, const std::string& message,
+                        const std::string& reason, const std::string& field = "") {
+  google::rpc::ErrorInfo info;
+  info.set_reason(reason);
+  info.set_domain("coalition.v1");
+  if (!field.empty()) (*info.mutable_metadata())["field"] = field;
+  google::rpc::Status details;
+  details.set_code(static_cast<int>(code));
+  details.set_message(message);
+  details.add_details()->PackFrom(info);
+  return grpc::Status(code, message, details.SerializeAsString());
+}
+
+// Splits printed output into lines (without the newlines).
+std::vector<std::string> Lines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+google::protobuf::Timestamp At(int64_t seconds, int32_t nanos = 0) {
+  google::protobuf::Timestamp t;
+  t.set_seconds(seconds);
+  t.set_nanos(nanos);
+  return t;
+}
+
+v1::Partner SamplePartner(const std::string& id, const std::string& code,
+                          const std::string& name) {
+  v1::Partner partner;
+  partner.set_partner_id(id);
+  partner.set_code(code);
+  partner.set_display_name(name);
+  partner.mutable_earn_rate()->set_points(1);
+  partner.mutable_earn_rate()->set_per_amount_minor(100);
+  partner.set_issuance_price_micros(12'500);
+  partner.set_redemption_rate_micros(1'000'000);
+  partner.set_auto_enroll(true);
+  *partner.mutable_created_at() = At(1'714'564'800);  // 2024-05-01T12:00:00Z
+  return partner;
+}
+
+// Creates and removes a private temporary directory.
+class TempDir {
+ public:
+  TempDir() {
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    path_ = fs::temp_directory_path() /
+            ("coalition_cli_test_" + std::to_string(::getpid()) + "_" + info->test_suite_name() +
+             "_" + info->name());
+    fs::remove_all(path_);
+    fs::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+
+  const fs::path& path() const { return path_; }
+
+  fs::path Write(const fs::path& relative, const std::string& contents) const {
+    const fs::path file = path_ / relative;
+    fs::create_directories(file.parent_path());
+    std::ofstream out(file);
+    out << contents;
+    return file;
+  }
+
+ private:
+  fs::path path_;
+};
+
+// ---------------------------------------------------------------------------
+// Exit codes
+
+TEST(ExitCodeTest, MapsStatusCodes) {
+  const std::pair<grpc::StatusCode, int> cases[] = {
+      {grpc::StatusCode::OK, kExitOk},
+      {grpc::StatusCode::INVALID_ARGUMENT, kExitUsage},
+      {grpc::StatusCode::NOT_FOUND, kExitNotFound},
+      {grpc::StatusCode::FAILED_PRECONDITION, kExitConflict},
+      {grpc::StatusCode::ALREADY_EXISTS, kExitConflict},
+      {grpc::StatusCode::UNAUTHENTICATED, kExitAuth},
+      {grpc::StatusCode::PERMISSION_DENIED, kExitAuth},
+      {grpc::StatusCode::UNAVAILABLE, kExitFailure},
+      {grpc::StatusCode::DEADLINE_EXCEEDED, kExitFailure},
+      {grpc::StatusCode::INTERNAL, kExitFailure},
+      {grpc::StatusCode::UNKNOWN, kExitFailure},
+      {grpc::StatusCode::RESOURCE_EXHAUSTED, kExitFailure},
+      {grpc::StatusCode::CANCELLED, kExitFailure},
+      {grpc::StatusCode::UNIMPLEMENTED, kExitFailure},
+  };
+  for (const auto& [code, exit_code] : cases) {
+    SCOPED_TRACE(static_cast<int>(code));
+    EXPECT_EQ(ExitCodeFor(code), exit_code);
+  }
+}
+
+TEST(ExitCodeTest, CodesAreDistinct) {
+  const int codes[] = {kExitOk,      kExitFailure, kExitUsage,
+                       kExitNotFound, kExitConflict, kExitAuth, kExitInvariantViolated};
+  EXPECT_EQ(std::set<int>(std::begin(codes), std::end(codes)).size(), std::size(codes));
+  EXPECT_EQ(kExitOk, 0);
+  EXPECT_EQ(kExitUsage, 2);
+  EXPECT_EQ(kExitInvariantViolated, 6);
+}
+
+// ---------------------------------------------------------------------------
+// Settings: output format and environment
+
+TEST(ParseOutputFormatTest, TableOrJsonOnly) {
+  EXPECT_EQ(ParseOutputFormat("table"), OutputFormat::kTable);
+  EXPECT_EQ(ParseOutputFormat("json"), OutputFormat::kJson);
+  for (const char* bad : {"", "JSON", "Table", "yaml", "json "}) {
+    SCOPED_TRACE(bad);
+    EXPECT_THROW(ParseOutputFormat(bad), ConfigError);
+  }
+}
+
+TEST(ProcessEnvironmentTest, EmptyCountsAsUnset) {
+  const Environment env = ProcessEnvironment();
+  ASSERT_EQ(::setenv("COALITION_CLI_TEST_PROBE", "value", 1), 0);
+  EXPECT_EQ(env("COALITION_CLI_TEST_PROBE"), "value");
+  ASSERT_EQ(::setenv("COALITION_CLI_TEST_PROBE", "", 1), 0);
+  EXPECT_EQ(env("COALITION_CLI_TEST_PROBE"), std::nullopt);
+  ::unsetenv("COALITION_CLI_TEST_PROBE");
+  EXPECT_EQ(env("COALITION_CLI_TEST_PROBE"), std::nullopt);
+}
+
+// ---------------------------------------------------------------------------
+// ResolveSettings: flags > environment > config file > defaults
+
+TEST(ResolveSettingsTest, Defaults) {
+  const Settings settings = ResolveSettings({}, NoEnvironment(), json());
+  EXPECT_EQ(settings.channel.endpoint, "127.0.0.1:50051");
+  EXPECT_EQ(settings.channel.api_key, "");
+  EXPECT_FALSE(settings.channel.tls);
+  EXPECT_EQ(settings.channel.root_ca_file, "");
+  EXPECT_EQ(settings.channel.deadline, std::chrono::milliseconds(5000));
+  EXPECT_EQ(settings.output, OutputFormat::kTable);
+  EXPECT_EQ(settings.timeout, std::nullopt);
+  EXPECT_EQ(settings.config_path, std::nullopt);
+}
+
+TEST(ResolveSettingsTest, ConfigFileOverDefaults) {
+  const json config = {{"endpoint", "file.example:443"}, {"key", "file-key"},
+                       {"tls", true},                    {"ca_file", "/etc/ca.pem"},
+                       {"output", "json"},               {"timeout_seconds", 30}};
+  const Settings settings = ResolveSettings({}, NoEnvironment(), config);
+  EXPECT_EQ(settings.channel.endpoint, "file.example:443");
+  EXPECT_EQ(settings.channel.api_key, "file-key");
+  EXPECT_TRUE(settings.channel.tls);
+  EXPECT_EQ(settings.channel.root_ca_file, "/etc/ca.pem");
+  EXPECT_EQ(settings.output, OutputFormat::kJson);
+  EXPECT_EQ(settings.timeout, std::chrono::seconds(30));
+}
+
+TEST(ResolveSettingsTest, PrecedenceForEndpointAndKey) {
+  struct Case {
+    const char* name;
+    std::optional<std::string> flag;
+    std::optional<std::string> env;
+    std::optional<std::string> file;
+    std::string expected;
+  };
+  const Case cases[] = {
+      {"all three", "flag", "env", "file", "flag"},
+      {"env and file", std::nullopt, "env", "file", "env"},
+      {"flag and file", "flag", std::nullopt, "file", "flag"},
+      {"flag and env", "flag", "env", std::nullopt, "flag"},
+      {"file only", std::nullopt, std::nullopt, "file", "file"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    FlagValues flags;
+    flags.endpoint = c.flag ? std::optional(*c.flag + ":1") : std::nullopt;
+    flags.key = c.flag ? std::optional(*c.flag + "-key") : std::nullopt;
+    std::map<std::string, std::string> env;
+    if (c.env) {
+      env[kEndpointEnv] = *c.env + ":1";
+      env[kOperatorKeyEnv] = *c.env + "-key";
+    }
+    json config = json::object();
+    if (c.file) {
+      config["endpoint"] = *c.file + ":1";
+      config["key"] = *c.file + "-key";
+    }
+    const Settings settings = ResolveSettings(flags, MapEnvironment(env), config);
+    EXPECT_EQ(settings.channel.endpoint, c.expected + ":1");
+    EXPECT_EQ(settings.channel.api_key, c.expected + "-key");
+  }
+}
+
+TEST(ResolveSettingsTest, EnvironmentVariableNames) {
+  EXPECT_STREQ(kEndpointEnv, "COALITION_ENDPOINT");
+  EXPECT_STREQ(kOperatorKeyEnv, "COALITION_OPERATOR_KEY");
+  EXPECT_STREQ(kConfigEnv, "COALITION_CONFIG");
+  // A partner's variable is not the operator key.
+  const Settings settings =
+      ResolveSettings({}, MapEnvironment({{"COALITION_API_KEY", "partner"}}), json());
+  EXPECT_EQ(settings.channel.api_key, "");
+}
+
+TEST(ResolveSettingsTest, FlagGivenEmptyIsNotUnset) {
+  FlagValues flags;
+  flags.key = "";
+  const Settings settings =
+      ResolveSettings(flags, MapEnvironment({{kOperatorKeyEnv, "env-key"}}), json());
+  EXPECT_EQ(settings.channel.api_key, "");
+
+  FlagValues empty_endpoint;
+  empty_endpoint.endpoint = "";
+  EXPECT_THROW(ResolveSettings(empty_endpoint, NoEnvironment(), json()), ConfigError);
+  EXPECT_THROW(ResolveSettings({}, MapEnvironment({{kEndpointEnv, ""}}), json()), ConfigError);
+  EXPECT_THROW(ResolveSettings({}, NoEnvironment(), json{{"endpoint", ""}}), ConfigError);
+}
+
+TEST(ResolveSettingsTest, CaFileAndOutputFromFlagsOrFile) {
+  FlagValues flags;
+  flags.ca_file = "/flag/ca.pem";
+  flags.output = "json";
+  const json config = {{"ca_file", "/file/ca.pem"}, {"output", "table"}};
+  const Settings settings = ResolveSettings(flags, NoEnvironment(), config);
+  EXPECT_EQ(settings.channel.root_ca_file, "/flag/ca.pem");
+  EXPECT_EQ(settings.output, OutputFormat::kJson);
+
+  FlagValues bad_output;
+  bad_output.output = "xml";
+  EXPECT_THROW(ResolveSettings(bad_output, NoEnvironment(), json()), ConfigError);
+}
+
+TEST(ResolveSettingsTest, TlsRules) {
+  struct Case {
+    const char* name;
+    std::optional<bool> flag;
+    std::optional<bool> file;
+    std::string ca_file;
+    bool expected;
+  };
+  const Case cases[] = {
+      {"nothing", std::nullopt, std::nullopt, "", false},
+      {"ca file turns tls on", std::nullopt, std::nullopt, "/ca.pem", true},
+      {"flag off beats ca file", false, std::nullopt, "/ca.pem", false},
+      {"file off beats ca file", std::nullopt, false, "/ca.pem", false},
+      {"file on", std::nullopt, true, "", true},
+      {"flag on beats file off", true, false, "", true},
+      {"flag off beats file on", false, true, "", false},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    FlagValues flags;
+    flags.tls = c.flag;
+    json config = json::object();
+    if (c.file) config["tls"] = *c.file;
+    if (!c.ca_file.empty()) config["ca_file"] = c.ca_file;
+    EXPECT_EQ(ResolveSettings(flags, NoEnvironment(), config).channel.tls, c.expected);
+  }
+}
+
+TEST(ResolveSettingsTest, Timeout) {
+  FlagValues flags;
+  flags.timeout = std::chrono::seconds(7);
+  EXPECT_EQ(ResolveSettings(flags, NoEnvironment(), json{{"timeout_seconds", 30}}).timeout,
+            std::chrono::seconds(7));
+  EXPECT_EQ(ResolveSettings({}, NoEnvironment(), json{{"timeout_seconds", 30}}).timeout,
+            std::chrono::seconds(30));
+  for (int64_t bad : {0, -1}) {
+    SCOPED_TRACE(bad);
+    FlagValues bad_flags;
+    bad_flags.timeout = std::chrono::seconds(bad);
+    EXPECT_THROW(ResolveSettings(bad_flags, NoEnvironment(), json()), ConfigError);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// FindConfigFile
+
+TEST(FindConfigFileTest, ExplicitFileMustExist) {
+  const TempDir dir;
+  const fs::path file = dir.Write("ctl.json", "{}");
+  FlagValues flags;
+  flags.config = file.string();
+  EXPECT_EQ(FindConfigFile(flags, NoEnvironment()), file);
+
+  flags.config = (dir.path() / "missing.json").string();
+  try {
+    static_cast<void>(FindConfigFile(flags, NoEnvironment()));
+    ADD_FAILURE() << "expected ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("--config"), std::string::npos) << e.what();
+  }
+
+  flags.config = dir.path().string();  // a directory is not a config file
+  EXPECT_THROW(FindConfigFile(flags, NoEnvironment()), ConfigError);
+}
+
+TEST(FindConfigFileTest, EnvironmentVariableMustExist) {
+  const TempDir dir;
+  const fs::path file = dir.Write("ctl.json", "{}");
+  EXPECT_EQ(FindConfigFile({}, MapEnvironment({{kConfigEnv, file.string()}})), file);
+  try {
+    static_cast<void>(
+        FindConfigFile({}, MapEnvironment({{kConfigEnv, (dir.path() / "nope").string()}})));
+    ADD_FAILURE() << "expected ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("COALITION_CONFIG"), std::string::npos) << e.what();
+  }
+}
+
+TEST(FindConfigFileTest, FlagBeatsEnvironment) {
+  const TempDir dir;
+  const fs::path flag_file = dir.Write("flag.json", "{}");
+  const fs::path env_file = dir.Write("env.json", "{}");
+  FlagValues flags;
+  flags.config = flag_file.string();
+  EXPECT_EQ(FindConfigFile(flags, MapEnvironment({{kConfigEnv, env_file.string()}})), flag_file);
+  // The environment is not consulted at all, so a stale value does no harm.
+  EXPECT_EQ(FindConfigFile(flags, MapEnvironment({{kConfigEnv, "/nonexistent/x.json"}})),
+            flag_file);
+}
+
+TEST(FindConfigFileTest, DefaultLocations) {
+  const TempDir dir;
+  const fs::path xdg = dir.path() / "xdg";
+  const fs::path home = dir.path() / "home";
+  fs::create_directories(xdg);
+  fs::create_directories(home);
+
+  // Nothing there.
+  EXPECT_EQ(FindConfigFile({}, MapEnvironment({{"XDG_CONFIG_HOME", xdg.string()},
+                                                {"HOME", home.string()}})),
+            std::nullopt);
+  EXPECT_EQ(FindConfigFile({}, NoEnvironment()), std::nullopt);
+
+  // ~/.config when XDG_CONFIG_HOME is unset.
+  const fs::path home_file = dir.Write("home/.config/coalition/coalitionctl.json", "{}");
+  EXPECT_EQ(FindConfigFile({}, MapEnvironment({{"HOME", home.string()}})), home_file);
+
+  // XDG_CONFIG_HOME replaces ~/.config entirely.
+  EXPECT_EQ(FindConfigFile({}, MapEnvironment({{"XDG_CONFIG_HOME", xdg.string()},
+                                                {"HOME", home.string()}})),
+            std::nullopt);
+  const fs::path xdg_file = dir.Write("xdg/coalition/coalitionctl.json", "{}");
+  EXPECT_EQ(FindConfigFile({}, MapEnvironment({{"XDG_CONFIG_HOME", xdg.string()},
+                                                {"HOME", home.string()}})),
+            xdg_file);
+}
+
+// ---------------------------------------------------------------------------
+// LoadConfigFile
+
+TEST(LoadConfigFileTest, AcceptsEveryKnownKey) {
+  const TempDir dir;
+  const fs::path file = dir.Write("ctl.json", R"({
+    "endpoint": "ledger.example:443", "key": "k", "tls": true,
+    "ca_file": "/ca.pem", "output": "json", "timeout_seconds": 12})");
+  const json config = LoadConfigFile(file);
+  EXPECT_EQ(config.at("endpoint"), "ledger.example:443");
+  EXPECT_EQ(config.at("timeout_seconds"), 12);
+  EXPECT_EQ(config.size(), 6u);
+  EXPECT_TRUE(LoadConfigFile(dir.Write("empty.json", "{}")).empty());
+}
+
+TEST(LoadConfigFileTest, RejectsBadFiles) {
+  struct Case {
+    const char* name;
+    const char* contents;
+    const char* mention;
+  };
+  const Case cases[] = {
+      {"unknown key", R"({"endpiont": "x:1"})", "endpiont"},
+      {"server key", R"({"database_url": "postgresql://"})", "database_url"},
+      {"tls string", R"({"tls": "yes"})", "tls"},
+      {"tls number", R"({"tls": 1})", "tls"},
+      {"timeout zero", R"({"timeout_seconds": 0})", "timeout_seconds"},
+      {"timeout negative", R"({"timeout_seconds": -5})", "timeout_seconds"},
+      {"timeout string", R"({"timeout_seconds": "10"})", "timeout_seconds"},
+      {"timeout fraction", R"({"timeout_seconds": 1.5})", "timeout_seconds"},
+      {"endpoint number", R"({"endpoint": 5})", "endpoint"},
+      {"key null", R"({"key": null})", "key"},
+      {"output unknown", R"({"output": "yaml"})", "yaml"},
+      {"not json", "endpoint = x", "not valid JSON"},
+      {"array", "[]", "JSON object"},
+      {"string", R"("x")", "JSON object"},
+  };
+  const TempDir dir;
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    const fs::path file = dir.Write("ctl.json", c.contents);
+    try {
+      static_cast<void>(LoadConfigFile(file));
+      ADD_FAILURE() << "expected ConfigError";
+    } catch (const ConfigError& e) {
+      const std::string message = e.what();
+      EXPECT_NE(message.find(c.mention), std::string::npos) << message;
+      EXPECT_NE(message.find(file.string()), std::string::npos) << message;
+    }
+  }
+  EXPECT_THROW(LoadConfigFile(dir.path() / "missing.json"), ConfigError);
+}
+
+// ---------------------------------------------------------------------------
+// LoadSettings
+
+TEST(LoadSettingsTest, ReadsFileAndAppliesPrecedence) {
+  const TempDir dir;
+  const fs::path file =
+      dir.Write("ctl.json", R"({"endpoint": "file:1", "output": "json", "timeout_seconds": 9})");
+  fs::permissions(file, fs::perms::owner_read | fs::perms::owner_write);
+  FlagValues flags;
+  flags.config = file.string();
+  std::ostringstream warnings;
+  const Settings settings =
+      LoadSettings(flags, MapEnvironment({{kEndpointEnv, "env:2"}}), warnings);
+  EXPECT_EQ(settings.channel.endpoint, "env:2");
+  EXPECT_EQ(settings.output, OutputFormat::kJson);
+  EXPECT_EQ(settings.timeout, std::chrono::seconds(9));
+  EXPECT_EQ(settings.config_path, file);
+  EXPECT_EQ(warnings.str(), "");
+}
+
+TEST(LoadSettingsTest, WarnsAboutReadableKeyFile) {
+  struct Case {
+    const char* name;
+    const char* contents;
+    fs::perms perms;
+    bool warns;
+  };
+  const fs::perms owner = fs::perms::owner_read | fs::perms::owner_write;
+  const Case cases[] = {
+      {"key, 0600", R"({"key": "secret"})", owner, false},
+      {"key, 0644", R"({"key": "secret"})", owner | fs::perms::group_read | fs::perms::others_read,
+       true},
+      {"key, 0640", R"({"key": "secret"})", owner | fs::perms::group_read, true},
+      {"key, 0604", R"({"key": "secret"})", owner | fs::perms::others_read, true},
+      {"no key, 0644", R"({"endpoint": "x:1"})",
+       owner | fs::perms::group_read | fs::perms::others_read, false},
+  };
+  const TempDir dir;
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    const fs::path file = dir.Write("ctl.json", c.contents);
+    fs::permissions(file, c.perms);
+    FlagValues flags;
+    flags.config = file.string();
+    std::ostringstream warnings;
+    static_cast<void>(LoadSettings(flags, NoEnvironment(), warnings));
+    if (c.warns) {
+      EXPECT_NE(warnings.str().find("chmod 600"), std::string::npos) << warnings.str();
+      EXPECT_NE(warnings.str().find(file.string()), std::string::npos) << warnings.str();
+      // The key itself is never echoed.
+      EXPECT_EQ(warnings.str().find("secret"), std::string::npos) << warnings.str();
+    } else {
+      EXPECT_EQ(warnings.str(), "");
+    }
+  }
+}
+
+TEST(LoadSettingsTest, NoFileMeansDefaults) {
+  const TempDir dir;
+  std::ostringstream warnings;
+  const Settings settings =
+      LoadSettings({}, MapEnvironment({{"HOME", dir.path().string()}}), warnings);
+  EXPECT_EQ(settings.config_path, std::nullopt);
+  EXPECT_EQ(settings.channel.endpoint, "127.0.0.1:50051");
+  EXPECT_EQ(warnings.str(), "");
+}
+
+// ---------------------------------------------------------------------------
+// Output: Table and PrintFields
+
+TEST(TableTest, PadsColumnsToWidestCell) {
+  Table table({"CODE", "NAME", "ID"});
+  table.AddRow({"acme", "Acme Coffee", "1"});
+  table.AddRow({"b", "B", "1234"});
+  EXPECT_EQ(table.row_count(), 2u);
+  std::ostringstream out;
+  table.Print(out);
+  EXPECT_EQ(out.str(),
+            "CODE  NAME         ID\n"
+            "acme  Acme Coffee  1\n"
+            "b     B            1234\n");
+}
+
+TEST(TableTest, NoTrailingBlanksAndShortRowsPadded) {
+  Table table({"A", "BBBBBB", "C"});
+  table.AddRow({"x"});              // padded with empty cells
+  table.AddRow({"y", "", "z"});     // empty middle cell keeps alignment
+  table.AddRow({"", "", "only"});  // leading empties
+  table.AddRow({"long-value", "v", ""});
+  std::ostringstream out;
+  table.Print(out);
+  EXPECT_EQ(out.str(),
+            "A           BBBBBB  C\n"
+            "x\n"
+            "y                   z\n"
+            "                    only\n"
+            "long-value  v\n");
+  for (const std::string& line : Lines(out.str())) {
+    EXPECT_TRUE(line.empty() || line.back() != ' ') << "'" << line << "'";
+  }
+}
+
+TEST(TableTest, HeaderOnly) {
+  const Table table({"CHECK", "OK"});
+  std::ostringstream out;
+  table.Print(out);
+  EXPECT_EQ(out.str(), "CHECK  OK\n");
+  EXPECT_EQ(table.row_count(), 0u);
+}
+
+TEST(TableTest, LongerRowThrows) {
+  Table table({"A", "B"});
+  EXPECT_THROW(table.AddRow({"1", "2", "3"}), std::invalid_argument);
+  EXPECT_EQ(table.row_count(), 0u);
+}
+
+TEST(TableTest, AlignsNonAsciiCells) {
+  Table table({"NAME", "ID"});
+  table.AddRow({"Caf\xC3\xA9", "1"});
+  table.AddRow({"Cafe", "2"});
+  std::ostringstream out;
+  table.Print(out);
+  EXPECT_EQ(out.str(),
+            "NAME  ID\n"
+            "Caf\xC3\xA9  1\n"
+            "Cafe  2\n");
+}
+
+TEST(PrintFieldsTest, AlignsValues) {
+  std::ostringstream out;
+  PrintFields(out, {{"a", "1"}, {"long_label", "v"}, {"empty", ""}});
+  EXPECT_EQ(out.str(),
+            "a:           1\n"
+            "long_label:  v\n"
+            "empty:\n");
+  std::ostringstream none;
+  PrintFields(none, {});
+  EXPECT_EQ(none.str(), "");
+}
+
+// ---------------------------------------------------------------------------
+// Output: values
+
+TEST(FormatTest, Micros) {
+  const std::pair<int64_t, const char*> cases[] = {
+      {0, "0.00"},         {1, "0.000001"},   {10'000, "0.01"},       {12'500, "0.0125"},
+      {100'000, "0.10"},   {1'000'000, "1.00"}, {1'500'000, "1.50"},  {1'234'567, "1.234567"},
+      {1'000'000'000, "1000.00"}, {-12'500, "-0.0125"},
+  };
+  for (const auto& [micros, expected] : cases) {
+    SCOPED_TRACE(micros);
+    EXPECT_EQ(FormatMicros(micros), expected);
+  }
+}
+
+TEST(FormatTest, Timestamp) {
+  EXPECT_EQ(FormatTimestamp(At(1'714'564'800)), "2024-05-01T12:00:00Z");
+  EXPECT_EQ(FormatTimestamp(At(0)), "1970-01-01T00:00:00Z");
+  EXPECT_EQ(FormatTimestamp(At(1'714'564'800, 500'000'000)), "2024-05-01T12:00:00.500Z");
+}
+
+TEST(FormatTest, EarnRate) {
+  v1::EarnRate rate;
+  rate.set_points(3);
+  rate.set_per_amount_minor(700);
+  EXPECT_EQ(FormatEarnRate(rate), "3 pt per 700");
+}
+
+TEST(FormatTest, PartnerFields) {
+  const Fields fields = PartnerFields(SamplePartner("17", "acme", "Acme Coffee"));
+  const Fields expected = {
+      {"partner_id", "17"},
+      {"code", "acme"},
+      {"display_name", "Acme Coffee"},
+      {"earn_rate", "1 pt per 100 (minor units)"},
+      {"issuance_price", "0.0125 per point (12500 micros)"},
+      {"redemption_rate", "1.00 per point (1000000 micros)"},
+      {"auto_enroll", "yes"},
+      {"created_at", "2024-05-01T12:00:00Z"},
+  };
+  EXPECT_EQ(fields, expected);
+
+  v1::Partner bare;
+  const Fields bare_fields = PartnerFields(bare);
+  ASSERT_EQ(bare_fields.size(), 8u);
+  EXPECT_EQ(bare_fields[6].second, "no");
+  EXPECT_EQ(bare_fields[7].second, "-");
+}
+
+TEST(FormatTest, ApiKeyFields) {
+  v1::ApiKey key;
+  key.set_key_id("5");
+  key.set_partner_id("17");
+  key.set_prefix("ck_abcd");
+  *key.mutable_created_at() = At(1'714'564'800);
+  const Fields active = ApiKeyFields(key);
+  const Fields expected_active = {{"key_id", "5"},
+                                  {"partner_id", "17"},
+                                  {"prefix", "ck_abcd"},
+                                  {"created_at", "2024-05-01T12:00:00Z"},
+                                  {"revoked_at", "-"}};
+  EXPECT_EQ(active, expected_active);
+
+  *key.mutable_revoked_at() = At(1'714'564'860);
+  EXPECT_EQ(ApiKeyFields(key).back().second, "2024-05-01T12:01:00Z");
+}
+
+TEST(FormatTest, PartnerTable) {
+  google::protobuf::RepeatedPtrField<v1::Partner> partners;
+  *partners.Add() = SamplePartner("1", "acme", "Acme Coffee");
+  v1::Partner other = SamplePartner("22", "bo", "Bo");
+  other.set_auto_enroll(false);
+  other.clear_created_at();
+  other.mutable_earn_rate()->set_points(2);
+  *partners.Add() = other;
+  std::ostringstream out;
+  PartnerTable(partners).Print(out);
+  EXPECT_EQ(out.str(),
+            "CODE  NAME         PARTNER ID  EARN RATE     ISSUANCE/PT  REDEMPTION/PT  "
+            "AUTO-ENROLL  CREATED\n"
+            "acme  Acme Coffee  1           1 pt per 100  0.0125       1.00           "
+            "yes          2024-05-01T12:00:00Z\n"
+            "bo    Bo           22          2 pt per 100  0.0125       1.00           "
+            "no           -\n");
+}
+
+v1::VerifyLedgerResponse SampleVerify(bool second_ok) {
+  v1::VerifyLedgerResponse response;
+  response.set_ok(second_ok);
+  auto* balanced = response.add_checks();
+  balanced->set_name("balanced");
+  balanced->set_description("every transfer sums to zero");
+  balanced->set_ok(true);
+  auto* non_negative = response.add_checks();
+  non_negative->set_name("non_negative");
+  non_negative->set_description("no member balance below zero");
+  non_negative->set_ok(second_ok);
+  if (!second_ok) {
+    non_negative->set_violations(2);
+    non_negative->add_examples("member 5");
+    non_negative->add_examples("member 9");
+  }
+  return response;
+}
+
+TEST(FormatTest, InvariantTable) {
+  std::ostringstream out;
+  InvariantTable(SampleVerify(false)).Print(out);
+  EXPECT_EQ(out.str(),
+            "CHECK         OK    VIOLATIONS  EXAMPLES\n"
+            "balanced      ok    0\n"
+            "non_negative  FAIL  2           member 5\n"
+            "                                member 9\n");
+}
+
+// ---------------------------------------------------------------------------
+// Output: JSON
+
+TEST(ToJsonTest, ProtoFieldNamesAndZeroValues) {
+  v1::Partner partner = SamplePartner("17", "acme", "Acme");
+  partner.set_auto_enroll(false);
+  partner.set_redemption_rate_micros(0);
+  const std::string text = ToJson(partner);
+  ASSERT_FALSE(text.empty());
+  EXPECT_EQ(text.back(), '\n');
+  const json doc = json::parse(text);
+  EXPECT_EQ(doc.at("partner_id"), "17");
+  EXPECT_EQ(doc.at("code"), "acme");
+  EXPECT_EQ(doc.at("display_name"), "Acme");
+  // proto3 JSON renders int64 as strings.
+  EXPECT_EQ(doc.at("issuance_price_micros"), "12500");
+  EXPECT_EQ(doc.at("redemption_rate_micros"), "0");  // zero value present
+  EXPECT_EQ(doc.at("auto_enroll"), false);           // zero value present
+  EXPECT_EQ(doc.at("earn_rate").at("points"), "1");
+  EXPECT_EQ(doc.at("earn_rate").at("per_amount_minor"), "100");
+  EXPECT_EQ(doc.at("created_at"), "2024-05-01T12:00:00Z");
+  EXPECT_FALSE(doc.contains("partnerId"));  // not the lowerCamel JSON names
+}
+
+TEST(ToJsonTest, EmptyMessageHasEveryPrimitiveField) {
+  const json doc = json::parse(ToJson(v1::Partner()));
+  for (const char* field : {"partner_id", "code", "display_name", "issuance_price_micros",
+                            "redemption_rate_micros", "auto_enroll"}) {
+    EXPECT_TRUE(doc.contains(field)) << field;
+  }
+  const json verify = json::parse(ToJson(v1::VerifyLedgerResponse()));
+  EXPECT_EQ(verify.at("ok"), false);
+  EXPECT_EQ(verify.at("checks"), json::array());
+}
+
+TEST(ToJsonTest, VerifyResponse) {
+  const json doc = json::parse(ToJson(SampleVerify(false)));
+  EXPECT_EQ(doc.at("ok"), false);
+  ASSERT_EQ(doc.at("checks").size(), 2u);
+  EXPECT_EQ(doc.at("checks")[1].at("name"), "non_negative");
+  EXPECT_EQ(doc.at("checks")[1].at("ok"), false);
+  EXPECT_EQ(doc.at("checks")[1].at("violations"), "2");
+  EXPECT_EQ(doc.at("checks")[1].at("examples"), json::array({"member 5", "member 9"}));
+  EXPECT_EQ(doc.at("checks")[0].at("examples"), json::array());
+}
+
+// ---------------------------------------------------------------------------
+// ParsePartnerRef
+
+TEST(ParsePartnerRefTest, CodeOrId) {
+  struct Case {
+    std::string value;
+    PartnerRef::Kind kind;
+  };
+  const Case cases[] = {
+      {"acme", PartnerRef::Kind::kCode},
+      {"shop-24-7", PartnerRef::Kind::kCode},
+      {"a1", PartnerRef::Kind::kCode},
+      {std::string(32, 'a'), PartnerRef::Kind::kCode},
+      {"42", PartnerRef::Kind::kId},  // digits only: an id, though also a valid code
+      {"1234567890", PartnerRef::Kind::kId},
+      {"7", PartnerRef::Kind::kId},
+      {"a", PartnerRef::Kind::kId},  // too short for a code
+      {std::string(33, 'a'), PartnerRef::Kind::kId},
+      {"Acme", PartnerRef::Kind::kId},
+      {"acme_shop", PartnerRef::Kind::kId},
+      {"550e8400-e29b-41d4-a716-446655440000", PartnerRef::Kind::kId},
+      {"", PartnerRef::Kind::kId},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE("\"" + c.value + "\"");
+    const PartnerRef ref = ParsePartnerRef(c.value);
+    EXPECT_EQ(ref.kind, c.kind);
+    EXPECT_EQ(ref.value, c.value);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// AdminCommands over a fake stub
+
+class FakeAdminStub : public v1::AdminService::StubInterface {
+ public:
+  grpc::Status CreatePartner(grpc::ClientContext*, const v1::CreatePartnerRequest& request,
+                             v1::CreatePartnerResponse* response) override {
+    create_partner_requests.push_back(request);
+    if (!status.ok()) return status;
+    *response = create_partner_response;
+    return grpc::Status::OK;
+  }
+  grpc::Status ListPartners(grpc::ClientContext*, const v1::ListPartnersRequest& request,
+                            v1::ListPartnersResponse* response) override {
+    list_requests.push_back(request);
+    if (!status.ok()) return status;
+    const auto it = pages.find(request.page_token());
+    if (it == pages.end()) {
+      return RichStatus(grpc::StatusCode::INVALID_ARGUMENT, "page_token: is not valid",
+                        "INVALID_ARGUMENT", "page_token");
+    }
+    *response = it->second;
+    return grpc::Status::OK;
+  }
+  grpc::Status CreateApiKey(grpc::ClientContext*, const v1::CreateApiKeyRequest& request,
+                            v1::CreateApiKeyResponse* response) override {
+    create_key_requests.push_back(request);
+    if (!status.ok()) return status;
+    *response = create_key_response;
+    return grpc::Status::OK;
+  }
+  grpc::Status RevokeApiKey(grpc::ClientContext*, const v1::RevokeApiKeyRequest& request,
+                            v1::RevokeApiKeyResponse* response) override {
+    revoke_requests.push_back(request);
+    if (!status.ok()) return status;
+    *response = revoke_response;
+    return grpc::Status::OK;
+  }
+  grpc::Status VerifyLedger(grpc::ClientContext*, const v1::VerifyLedgerRequest&,
+                            v1::VerifyLedgerResponse* response) override {
+    ++verify_calls;
+    if (!status.ok()) return status;
+    *response = verify_response;
+    return grpc::Status::OK;
+  }
+
+  // Returned by every call when not OK.
+  grpc::Status status = grpc::Status::OK;
+  v1::CreatePartnerResponse create_partner_response;
+  std::map<std::string, v1::ListPartnersResponse> pages;  // by page token
+  v1::CreateApiKeyResponse create_key_response;
+  v1::RevokeApiKeyResponse revoke_response;
+  v1::VerifyLedgerResponse verify_response;
+
+  std::vector<v1::CreatePartnerRequest> create_partner_requests;
+  std::vector<v1::ListPartnersRequest> list_requests;
+  std::vector<v1::CreateApiKeyRequest> create_key_requests;
+  std::vector<v1::RevokeApiKeyRequest> revoke_requests;
+  int verify_calls = 0;
+
+ private:
+  // The asynchronous API is not used by coalitionctl.
+  grpc::ClientAsyncResponseReaderInterface<v1::CreatePartnerResponse>* AsyncCreatePartnerRaw(
+      grpc::ClientContext*, const v1::CreatePartnerRequest&, grpc::CompletionQueue*) override {
+    return nullptr;
+  }
+  grpc::ClientAsyncResponseReaderInterface<v1::CreatePartnerResponse>*
+  PrepareAsyncCreatePartnerRaw(grpc::ClientContext*, const v1::CreatePartnerRequest&,
+                               grpc::CompletionQueue*) override {
+    return nullptr;
+  }
+  grpc::ClientAsyncResponseReaderInterface<v1::ListPartnersResponse>* AsyncListPartnersRaw(
+      grpc::ClientContext*, const v1::ListPartnersRequest&, grpc::CompletionQueue*) override {
+    return nullptr;
+  }
+  grpc::ClientAsyncResponseReaderInterface<v1::ListPartnersResponse>*
+  PrepareAsyncListPartnersRaw(grpc::ClientContext*, const v1::ListPartnersRequest&,
+                              grpc::CompletionQueue*) override {
+    return nullptr;
+  }
+  grpc::ClientAsyncResponseReaderInterface<v1::CreateApiKeyResponse>* AsyncCreateApiKeyRaw(
+      grpc::ClientContext*, const v1::CreateApiKeyRequest&, grpc::CompletionQueue*) override {
+    return nullptr;
+  }
+  grpc::ClientAsyncResponseReaderInterface<v1::CreateApiKeyResponse>*
+  PrepareAsyncCreateApiKeyRaw(grpc::ClientContext*, const v1::CreateApiKeyRequest&,
+                              grpc::CompletionQueue*) override {
+    return nullptr;
+  }
+  grpc::ClientAsyncResponseReaderInterface<v1::RevokeApiKeyResponse>* AsyncRevokeApiKeyRaw(
+      grpc::ClientContext*, const v1::RevokeApiKeyRequest&, grpc::CompletionQueue*) override {
+    return nullptr;
+  }
+  grpc::ClientAsyncResponseReaderInterface<v1::RevokeApiKeyResponse>*
+  PrepareAsyncRevokeApiKeyRaw(grpc::ClientContext*, const v1::RevokeApiKeyRequest&,
+                              grpc::CompletionQueue*) override {
+    return nullptr;
+  }
+  grpc::ClientAsyncResponseReaderInterface<v1::VerifyLedgerResponse>* AsyncVerifyLedgerRaw(
+      grpc::ClientContext*, const v1::VerifyLedgerRequest&, grpc::CompletionQueue*) override {
+    return nullptr;
+  }
+  grpc::ClientAsyncResponseReaderInterface<v1::VerifyLedgerResponse>*
+  PrepareAsyncVerifyLedgerRaw(grpc::ClientContext*, const v1::VerifyLedgerRequest&,
+                              grpc::CompletionQueue*) override {
+    return nullptr;
+  }
+};
+
+class AdminCommandsTest : public ::testing::Test {
+ protected:
+  AdminCommands Commands(OutputFormat format = OutputFormat::kTable) {
+    sdk::ChannelOptions channel;
+    channel.api_key = "operator-key-0123456789";
+    return AdminCommands(stub_, channel, format, out_, err_);
+  }
+
+  FakeAdminStub stub_;
+  std::ostringstream out_;
+  std::ostringstream err_;
+};
+
+constexpr char kSecretWarning[] = "warning: the API key secret is shown only this once";
+
+TEST_F(AdminCommandsTest, PartnerCreateSendsArgumentsAndPrintsSecret) {
+  *stub_.create_partner_response.mutable_partner() = SamplePartner("17", "acme", "Acme Coffee");
+  stub_.create_partner_response.mutable_api_key()->set_key_id("5");
+  stub_.create_partner_response.mutable_api_key()->set_prefix("ck_abcd");
+  stub_.create_partner_response.set_api_key_secret("ck_abcd.s3cr3t");
+
+  PartnerCreateArgs args;
+  args.code = "acme";
+  args.display_name = "Acme Coffee";
+  args.earn_points = 1;
+  args.earn_per_minor = 100;
+  args.issuance_price_micros = 12'500;
+  args.redemption_rate_micros = 1'000'000;
+  args.auto_enroll = true;
+  EXPECT_EQ(Commands().PartnerCreate(args), kExitOk);
+
+  ASSERT_EQ(stub_.create_partner_requests.size(), 1u);
+  const v1::CreatePartnerRequest& request = stub_.create_partner_requests[0];
+  EXPECT_EQ(request.code(), "acme");
+  EXPECT_EQ(request.display_name(), "Acme Coffee");
+  EXPECT_EQ(request.earn_rate().points(), 1);
+  EXPECT_EQ(request.earn_rate().per_amount_minor(), 100);
+  EXPECT_EQ(request.issuance_price_micros(), 12'500);
+  EXPECT_EQ(request.redemption_rate_micros(), 1'000'000);
+  EXPECT_TRUE(request.auto_enroll());
+
+  const std::vector<std::string> lines = Lines(out_.str());
+  ASSERT_EQ(lines.size(), 11u) << out_.str();
+  EXPECT_EQ(lines[0], "partner_id:       17");
+  EXPECT_EQ(lines[8], "api_key_id:       5");
+  EXPECT_EQ(lines[9], "api_key_prefix:   ck_abcd");
+  EXPECT_EQ(lines[10], "api_key_secret:   ck_abcd.s3cr3t");
+  EXPECT_NE(err_.str().find(kSecretWarning), std::string::npos) << err_.str();
+  EXPECT_EQ(err_.str().find("s3cr3t"), std::string::npos);  // the secret only on stdout
+}
+
+TEST_F(AdminCommandsTest, PartnerCreateJson) {
+  *stub_.create_partner_response.mutable_partner() = SamplePartner("17", "acme", "Acme Coffee");
+  stub_.create_partner_response.set_api_key_secret("ck_abcd.s3cr3t");
+  EXPECT_EQ(Commands(OutputFormat::kJson).PartnerCreate({}), kExitOk);
+  const json doc = json::parse(out_.str());
+  EXPECT_EQ(doc.at("partner").at("code"), "acme");
+  EXPECT_EQ(doc.at("api_key_secret"), "ck_abcd.s3cr3t");
+  EXPECT_NE(err_.str().find(kSecretWarning), std::string::npos);
+}
+
+TEST_F(AdminCommandsTest, FailuresPrintOneLineAndMapExitCode) {
+  struct Case {
+    grpc::Status status;
+    int exit_code;
+    std::string line;
+  };
+  const Case cases[] = {
+      {RichStatus(grpc::StatusCode::ALREADY_EXISTS, "partner code already taken",
+                  "PARTNER_CODE_TAKEN"),
+       kExitConflict, "error: ALREADY_EXISTS (PARTNER_CODE_TAKEN): partner code already taken\n"},
+      {RichStatus(grpc::StatusCode::INVALID_ARGUMENT, "code: must be 2-32 characters",
+                  "INVALID_ARGUMENT", "code"),
+       kExitUsage,
+       "error: INVALID_ARGUMENT (INVALID_ARGUMENT): code: must be 2-32 characters [field=code]\n"},
+      {RichStatus(grpc::StatusCode::UNAUTHENTICATED, "unknown or revoked API key",
+                  "UNAUTHENTICATED"),
+       kExitAuth, "error: UNAUTHENTICATED (UNAUTHENTICATED): unknown or revoked API key\n"},
+      {grpc::Status(grpc::StatusCode::UNAVAILABLE, "failed to connect\nto all addresses"),
+       kExitFailure, "error: UNAVAILABLE: failed to connect to all addresses\n"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.line);
+    FakeAdminStub stub;
+    stub.status = c.status;
+    std::ostringstream out;
+    std::ostringstream err;
+    AdminCommands commands(stub, sdk::ChannelOptions(), OutputFormat::kTable, out, err);
+    EXPECT_EQ(commands.PartnerCreate({}), c.exit_code);
+    EXPECT_EQ(err.str(), c.line);
+    EXPECT_EQ(out.str(), "");
+  }
+}
+
+TEST_F(AdminCommandsTest, PartnerListFollowsPagesWithAll) {
+  v1::ListPartnersResponse first;
+  *first.add_partners() = SamplePartner("1", "acme", "Acme");
+  first.set_next_page_token("t1");
+  v1::ListPartnersResponse second;
+  *second.add_partners() = SamplePartner("2", "bo", "Bo");
+  stub_.pages[""] = first;
+  stub_.pages["t1"] = second;
+
+  PartnerListArgs args;
+  args.page_size = 1;
+  args.all = true;
+  EXPECT_EQ(Commands(OutputFormat::kJson).PartnerList(args), kExitOk);
+  ASSERT_EQ(stub_.list_requests.size(), 2u);
+  EXPECT_EQ(stub_.list_requests[0].page_token(), "");
+  EXPECT_EQ(stub_.list_requests[1].page_token(), "t1");
+  EXPECT_EQ(stub_.list_requests[1].page_size(), 1);
+  const json doc = json::parse(out_.str());
+  ASSERT_EQ(doc.at("partners").size(), 2u);
+  EXPECT_EQ(doc.at("partners")[0].at("code"), "acme");
+  EXPECT_EQ(doc.at("partners")[1].at("code"), "bo");
+  EXPECT_EQ(doc.at("next_page_token"), "");
+  EXPECT_EQ(err_.str(), "");
+}
+
+TEST_F(AdminCommandsTest, PartnerListOnePageShowsHowToContinue) {
+  v1::ListPartnersResponse first;
+  *first.add_partners() = SamplePartner("1", "acme", "Acme");
+  first.set_next_page_token("t1");
+  stub_.pages["start"] = first;
+  PartnerListArgs args;
+  args.page_token = "start";
+  EXPECT_EQ(Commands().PartnerList(args), kExitOk);
+  ASSERT_EQ(stub_.list_requests.size(), 1u);
+  EXPECT_EQ(stub_.list_requests[0].page_token(), "start");
+  const std::vector<std::string> lines = Lines(out_.str());
+  ASSERT_EQ(lines.size(), 3u) << out_.str();
+  EXPECT_EQ(lines[0].rfind("CODE  NAME", 0), 0u) << lines[0];
+  EXPECT_EQ(lines[2], "more: rerun with --page-token t1, or use --all");
+}
+
+TEST_F(AdminCommandsTest, PartnerListEmpty) {
+  stub_.pages[""] = v1::ListPartnersResponse();
+  EXPECT_EQ(Commands().PartnerList({}), kExitOk);
+  EXPECT_EQ(out_.str(), "no partners\n");
+}
+
+TEST_F(AdminCommandsTest, PartnerListStopsOnRepeatedToken) {
+  v1::ListPartnersResponse first;
+  *first.add_partners() = SamplePartner("1", "acme", "Acme");
+  first.set_next_page_token("t1");
+  v1::ListPartnersResponse looping;
+  *looping.add_partners() = SamplePartner("2", "bo", "Bo");
+  looping.set_next_page_token("t1");
+  stub_.pages[""] = first;
+  stub_.pages["t1"] = looping;
+  PartnerListArgs args;
+  args.all = true;
+  EXPECT_EQ(Commands().PartnerList(args), kExitFailure);
+  EXPECT_EQ(stub_.list_requests.size(), 2u);
+  EXPECT_NE(err_.str().find("\"t1\" twice"), std::string::npos) << err_.str();
+  EXPECT_EQ(out_.str(), "");
+}
+
+TEST_F(AdminCommandsTest, PartnerListBadTokenIsUsageError) {
+  PartnerListArgs args;
+  args.page_token = "forged";
+  EXPECT_EQ(Commands().PartnerList(args), kExitUsage);
+  EXPECT_EQ(err_.str().rfind("error: INVALID_ARGUMENT", 0), 0u) << err_.str();
+}
+
+TEST_F(AdminCommandsTest, KeyCreateByIdOrCode) {
+  stub_.create_key_response.mutable_api_key()->set_key_id("9");
+  stub_.create_key_response.mutable_api_key()->set_partner_id("17");
+  stub_.create_key_response.set_api_key_secret("ck_x.y");
+  EXPECT_EQ(Commands().KeyCreate({PartnerRef::Kind::kId, "17"}), kExitOk);
+  EXPECT_EQ(Commands().KeyCreate({PartnerRef::Kind::kCode, "acme"}), kExitOk);
+  ASSERT_EQ(stub_.create_key_requests.size(), 2u);
+  EXPECT_EQ(stub_.create_key_requests[0].partner_case(), v1::CreateApiKeyRequest::kPartnerId);
+  EXPECT_EQ(stub_.create_key_requests[0].partner_id(), "17");
+  EXPECT_EQ(stub_.create_key_requests[1].partner_case(), v1::CreateApiKeyRequest::kPartnerCode);
+  EXPECT_EQ(stub_.create_key_requests[1].partner_code(), "acme");
+  EXPECT_NE(out_.str().find("api_key_secret:  ck_x.y\n"), std::string::npos) << out_.str();
+  EXPECT_NE(err_.str().find(kSecretWarning), std::string::npos);
+}
+
+TEST_F(AdminCommandsTest, KeyRevoke) {
+  stub_.revoke_response.mutable_api_key()->set_key_id("9");
+  *stub_.revoke_response.mutable_api_key()->mutable_revoked_at() = At(1'714'564'800);
+  EXPECT_EQ(Commands().KeyRevoke("9"), kExitOk);
+  ASSERT_EQ(stub_.revoke_requests.size(), 1u);
+  EXPECT_EQ(stub_.revoke_requests[0].key_id(), "9");
+  EXPECT_NE(out_.str().find("revoked_at:  2024-05-01T12:00:00Z\n"), std::string::npos)
+      << out_.str();
+  EXPECT_EQ(err_.str(), "");  // no secret, no warning
+
+  stub_.status = RichStatus(grpc::StatusCode::NOT_FOUND, "api key not found", "KEY_NOT_FOUND");
+  EXPECT_EQ(Commands().KeyRevoke("10"), kExitNotFound);
+}
+
+TEST_F(AdminCommandsTest, VerifyAllOk) {
+  stub_.verify_response = SampleVerify(true);
+  EXPECT_EQ(Commands().Verify(), kExitOk);
+  EXPECT_NE(out_.str().find("\nledger OK: all 2 checks passed\n"), std::string::npos)
+      << out_.str();
+}
+
+TEST_F(AdminCommandsTest, VerifyFailedCheck) {
+  stub_.verify_response = SampleVerify(false);
+  EXPECT_EQ(Commands().Verify(), kExitInvariantViolated);
+  EXPECT_NE(out_.str().find("ledger INCONSISTENT: 1 of 2 checks failed\n"
+                            "  non_negative: no member balance below zero\n"),
+            std::string::npos)
+      << out_.str();
+}
+
+TEST_F(AdminCommandsTest, VerifyDistrustsContradictorySummary) {
+  // Summary says ok but a check failed.
+  stub_.verify_response = SampleVerify(false);
+  stub_.verify_response.set_ok(true);
+  EXPECT_EQ(Commands().Verify(), kExitInvariantViolated);
+
+  // Summary says not ok although every check passed.
+  out_.str("");
+  stub_.verify_response = SampleVerify(true);
+  stub_.verify_response.set_ok(false);
+  EXPECT_EQ(Commands().Verify(), kExitInvariantViolated);
+  EXPECT_NE(out_.str().find("outside the checks above"), std::string::npos) << out_.str();
+}
+
+TEST_F(AdminCommandsTest, VerifyJson) {
+  stub_.verify_response = SampleVerify(false);
+  EXPECT_EQ(Commands(OutputFormat::kJson).Verify(), kExitInvariantViolated);
+  const json doc = json::parse(out_.str());
+  EXPECT_EQ(doc.at("ok"), false);
+
+  out_.str("");
+  stub_.verify_response = SampleVerify(true);
+  EXPECT_EQ(Commands(OutputFormat::kJson).Verify(), kExitOk);
+  EXPECT_EQ(json::parse(out_.str()).at("ok"), true);
+}
+
+TEST_F(AdminCommandsTest, VerifyRpcFailure) {
+  stub_.status = RichStatus(grpc::StatusCode::PERMISSION_DENIED,
+                            "this credential may not call this method", "PERMISSION_DENIED");
+  EXPECT_EQ(Commands().Verify(), kExitAuth);
+  EXPECT_EQ(out_.str(), "");
+  EXPECT_EQ(err_.str(),
+            "error: PERMISSION_DENIED (PERMISSION_DENIED): this credential may not call this "
+            "method\n");
+}
+
+}  // namespace
+}  // namespace coalition::cli::test
