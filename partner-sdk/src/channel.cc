@@ -21,11 +21,11 @@ namespace {
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    throw std::runtime_error("cannot read CA file " + path + ": " + std::strerror(errno));
+    throw std::runtime_error("cannot read " + path + ": " + std::strerror(errno));
   }
   std::ostringstream contents;
   contents << in.rdbuf();
-  if (in.bad()) throw std::runtime_error("cannot read CA file " + path);
+  if (in.bad()) throw std::runtime_error("cannot read " + path);
   return contents.str();
 }
 
@@ -45,6 +45,13 @@ std::shared_ptr<grpc::Channel> MakeChannel(const ChannelOptions& options) {
   if (options.tls) {
     grpc::SslCredentialsOptions ssl;
     if (!options.root_ca_file.empty()) ssl.pem_root_certs = ReadFile(options.root_ca_file);
+    if (options.client_cert_file.empty() != options.client_key_file.empty()) {
+      throw std::invalid_argument("mutual TLS needs both a client certificate and its key");
+    }
+    if (!options.client_cert_file.empty()) {
+      ssl.pem_cert_chain = ReadFile(options.client_cert_file);
+      ssl.pem_private_key = ReadFile(options.client_key_file);
+    }
     credentials = grpc::SslCredentials(ssl);
   } else {
     credentials = grpc::InsecureChannelCredentials();

@@ -1,7 +1,7 @@
 #include "app/config.h"
 
+#include <algorithm>
 #include <fstream>
-#include <regex>
 #include <set>
 #include <stdexcept>
 
@@ -86,7 +86,9 @@ Config LoadConfig(const std::optional<std::string>& file,
   if (config.operator_key.size() < 16) {
     throw std::runtime_error("COALITION_OPERATOR_KEY is required (at least 16 characters)");
   }
-  if (!std::regex_match(config.currency, std::regex("[A-Z]{3}"))) {
+  const auto is_upper = [](char c) { return c >= 'A' && c <= 'Z'; };
+  if (config.currency.size() != 3 ||
+      !std::all_of(config.currency.begin(), config.currency.end(), is_upper)) {
     throw std::runtime_error("COALITION_CURRENCY must be an ISO 4217 code such as USD");
   }
   if (config.listen.find(':') == std::string::npos) {

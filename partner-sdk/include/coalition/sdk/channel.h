@@ -19,6 +19,10 @@ struct ChannelOptions {
   /// PEM file of root certificates to trust; empty means the system roots.
   /// Only used with `tls`.
   std::string root_ca_file;
+  /// PEM client certificate chain and private key for mutual TLS; both or
+  /// neither. Only used with `tls`.
+  std::string client_cert_file;
+  std::string client_key_file;
   /// Sent as `authorization: Bearer <api_key>` on every call.
   std::string api_key;
   /// Per-call deadline, applied by PrepareContext.
@@ -33,7 +37,9 @@ std::string SdkUserAgent();
 
 /// Creates a channel to `options.endpoint`. The channel connects lazily, so an
 /// unreachable server shows up as UNAVAILABLE on the first call, not here.
-/// Throws std::runtime_error if `root_ca_file` cannot be read.
+/// Throws std::runtime_error if `root_ca_file`, `client_cert_file` or
+/// `client_key_file` cannot be read, std::invalid_argument if only one of the
+/// last two is set.
 std::shared_ptr<grpc::Channel> MakeChannel(const ChannelOptions& options);
 
 /// Adds the API key and the deadline to `context`. Call once per call: a

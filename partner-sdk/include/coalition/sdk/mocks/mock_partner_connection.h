@@ -1,0 +1,28 @@
+#pragma once
+
+#include <gmock/gmock.h>
+
+#include "coalition/sdk/partner_connection.h"
+
+namespace coalition::sdk::mocks {
+
+/// A GMock PartnerConnection, for testing code that uses PartnerClient
+/// without a server:
+///
+///     auto mock = std::make_shared<coalition::sdk::mocks::MockPartnerConnection>();
+///     EXPECT_CALL(*mock, Accrue).WillOnce(Return(grpc::Status(
+///         grpc::StatusCode::NOT_FOUND, "member not found")));
+///     coalition::sdk::PartnerClient client(mock);
+class MockPartnerConnection : public PartnerConnection {
+ public:
+  MOCK_METHOD(StatusOr<v1::EnrollMemberResponse>, EnrollMember,
+              (const v1::EnrollMemberRequest& request), (override));
+  MOCK_METHOD(StatusOr<v1::GetMemberResponse>, GetMember, (const v1::GetMemberRequest& request),
+              (override));
+  MOCK_METHOD(StatusOr<v1::AccrueResponse>, Accrue, (const v1::AccrueRequest& request), (override));
+  MOCK_METHOD(StatusOr<v1::RedeemResponse>, Redeem, (const v1::RedeemRequest& request), (override));
+  MOCK_METHOD(StatusOr<v1::ListTransactionsResponse>, ListTransactions,
+              (const v1::ListTransactionsRequest& request), (override));
+};
+
+}  // namespace coalition::sdk::mocks
