@@ -46,6 +46,19 @@ class DefaultPartnerStub : public internal::PartnerStub {
                                 v1::ListTransactionsResponse& response) override {
     return stub_->ListTransactions(&context, request, &response);
   }
+  grpc::Status HoldPoints(grpc::ClientContext& context, const v1::HoldPointsRequest& request,
+                          v1::HoldPointsResponse& response) override {
+    return stub_->HoldPoints(&context, request, &response);
+  }
+  grpc::Status CapturePoints(grpc::ClientContext& context,
+                             const v1::CapturePointsRequest& request,
+                             v1::CapturePointsResponse& response) override {
+    return stub_->CapturePoints(&context, request, &response);
+  }
+  grpc::Status VoidHold(grpc::ClientContext& context, const v1::VoidHoldRequest& request,
+                        v1::VoidHoldResponse& response) override {
+    return stub_->VoidHold(&context, request, &response);
+  }
 
  private:
   std::unique_ptr<v1::PartnerService::Stub> stub_;
@@ -95,6 +108,18 @@ class PartnerConnectionImpl : public PartnerConnection {
       const v1::ListTransactionsRequest& request) override {
     return Call<v1::ListTransactionsResponse>("ListTransactions", request, "",
                                               &internal::PartnerStub::ListTransactions);
+  }
+  StatusOr<v1::HoldPointsResponse> HoldPoints(const v1::HoldPointsRequest& request) override {
+    return MoneyMove<v1::HoldPointsResponse>("HoldPoints", request,
+                                             &internal::PartnerStub::HoldPoints);
+  }
+  StatusOr<v1::CapturePointsResponse> CapturePoints(
+      const v1::CapturePointsRequest& request) override {
+    return MoneyMove<v1::CapturePointsResponse>("CapturePoints", request,
+                                                &internal::PartnerStub::CapturePoints);
+  }
+  StatusOr<v1::VoidHoldResponse> VoidHold(const v1::VoidHoldRequest& request) override {
+    return MoneyMove<v1::VoidHoldResponse>("VoidHold", request, &internal::PartnerStub::VoidHold);
   }
 
  private:

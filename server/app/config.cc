@@ -40,6 +40,9 @@ void Apply(Config& config, const std::string& key, const std::string& value) {
   else if (key == "page_token_secret") config.page_token_secret = value;
   else if (key == "log_level") config.log_level = value;
   else if (key == "dev_mode") config.dev_mode = ParseBool(key, value);
+  else if (key == "hold_max_ttl_seconds")
+    config.hold_max_ttl_seconds = ParseInt(key, value, 1, 7 * 24 * 60 * 60);
+  else if (key == "hold_sweep_seconds") config.hold_sweep_seconds = ParseInt(key, value, 1, 3600);
   else throw std::runtime_error("unknown configuration setting '" + key + "'");
 }
 

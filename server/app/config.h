@@ -21,6 +21,8 @@ struct Config {
   std::string page_token_secret;
   std::string log_level = "info";          // COALITION_LOG_LEVEL
   bool dev_mode = false;                   // COALITION_DEV_MODE
+  int hold_max_ttl_seconds = 24 * 60 * 60; // COALITION_HOLD_MAX_TTL_SECONDS: longest hold allowed
+  int hold_sweep_seconds = 5;              // COALITION_HOLD_SWEEP_SECONDS: expiry sweep period
 };
 
 // Reads `file` (if given) then applies `environment` (name -> value).

@@ -31,12 +31,13 @@ constexpr int kMaxMessageBytes = 1 << 20;
 
 }  // namespace
 
-CoalitionServer::CoalitionServer(const Config& config)
+CoalitionServer::CoalitionServer(const Config& config, const domain::Clock* clock)
     : config_(config),
+      clock_(clock != nullptr ? *clock : system_clock_),
       database_(DatabaseOptionsFrom(config)),
       ledger_store_(database_),
       partner_store_(database_),
-      ledger_(ledger_store_, config.currency),
+      ledger_(ledger_store_, config.currency, clock_, config.hold_max_ttl_seconds),
       partner_admin_(partner_store_),
       authenticator_(partner_store_, config.operator_key),
       page_tokens_(PageTokenSecret(config)),
@@ -74,10 +75,39 @@ void CoalitionServer::Start() {
     throw std::runtime_error("cannot listen on " + config_.listen);
   }
   server_->GetHealthCheckService()->SetServingStatus(true);
+  sweeper_ = std::thread([this] { SweepHolds(); });
   spdlog::info(R"({{"event":"listening","address":"{}","port":{}}})", config_.listen, port_);
 }
 
+void CoalitionServer::SweepHolds() {
+  constexpr int kBatch = 500;
+  std::unique_lock lock(sweeper_mutex_);
+  while (!sweeper_wake_.wait_for(lock, std::chrono::seconds(config_.hold_sweep_seconds),
+                                 [this] { return stopping_; })) {
+    lock.unlock();
+    // A full batch means more may be due: sweep again at once.
+    for (int released = kBatch; released == kBatch;) {
+      auto swept = ledger_.ExpireDueHolds(kBatch);
+      released = swept ? *swept : 0;
+      if (!swept) {
+        spdlog::warn(R"({{"event":"hold_sweep_failed","reason":"{}"}})", swept.error().reason);
+      } else if (released > 0) {
+        spdlog::info(R"({{"event":"holds_expired","count":{}}})", released);
+      }
+    }
+    lock.lock();
+  }
+}
+
 void CoalitionServer::Shutdown(std::chrono::milliseconds grace) {
+  if (sweeper_.joinable()) {
+    {
+      std::lock_guard lock(sweeper_mutex_);
+      stopping_ = true;
+    }
+    sweeper_wake_.notify_all();
+    sweeper_.join();
+  }
   if (!server_) return;
   server_->GetHealthCheckService()->SetServingStatus(false);
   server_->Shutdown(std::chrono::system_clock::now() + grace);

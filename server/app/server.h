@@ -1,7 +1,10 @@
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
+#include <thread>
 
 #include <grpcpp/server.h>
 
@@ -20,7 +23,8 @@ namespace coalition::app {
 // main and, on a loopback port, by the end-to-end tests.
 class CoalitionServer {
  public:
-  explicit CoalitionServer(const Config& config);
+  // `clock` (tests) replaces the system clock for hold expiry.
+  explicit CoalitionServer(const Config& config, const domain::Clock* clock = nullptr);
   ~CoalitionServer();
 
   // Applies pending migrations, binds the listen address (port 0 picks a free
@@ -38,7 +42,11 @@ class CoalitionServer {
   storage::Database& database() { return database_; }
 
  private:
+  void SweepHolds();
+
   Config config_;
+  domain::SystemClock system_clock_;
+  const domain::Clock& clock_;
   storage::Database database_;
   storage::PgLedgerStore ledger_store_;
   storage::PgPartnerStore partner_store_;
@@ -50,6 +58,11 @@ class CoalitionServer {
   rpc::AdminServiceImpl admin_service_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
+  // The hold sweeper: releases expired holds every hold_sweep_seconds.
+  std::thread sweeper_;
+  std::mutex sweeper_mutex_;
+  std::condition_variable sweeper_wake_;
+  bool stopping_ = false;
 };
 
 }  // namespace coalition::app

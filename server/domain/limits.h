@@ -16,5 +16,7 @@ inline constexpr int kMaxShortTextLength = 128;
 inline constexpr int kMaxNameLength = 200;
 inline constexpr int kDefaultPageSize = 50;
 inline constexpr int kMaxPageSize = 500;
+inline constexpr int32_t kDefaultHoldTtlSeconds = 15 * 60;
+inline constexpr int32_t kMaxHoldTtlSeconds = 7 * 24 * 60 * 60;
 
 }  // namespace coalition::domain

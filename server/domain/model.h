@@ -137,7 +137,7 @@ struct RedeemResult {
   int64_t available = 0;
 };
 
-enum class TransferKind { kAccrual, kRedemption };
+enum class TransferKind { kAccrual, kRedemption, kHoldCapture };
 
 struct TransactionView {
   TransferId id = 0;
@@ -156,6 +156,63 @@ struct TransactionPage {
   std::vector<TransactionView> transactions;
   // Id of the last transfer returned when more may follow.
   std::optional<TransferId> next_after;
+};
+
+using HoldId = int64_t;
+
+enum class HoldStatus { kOpen, kCaptured, kVoided, kExpired };
+
+struct HoldView {
+  HoldId id = 0;
+  MemberId member_id = 0;
+  int64_t points = 0;
+  HoldStatus status = HoldStatus::kOpen;
+  Timestamp created_at{};
+  Timestamp expires_at{};
+  int64_t captured_points = 0;
+  std::optional<TransferId> capture_transfer_id;
+  std::string reference;
+};
+
+struct HoldCommand {
+  RequestKey key;
+  MemberRef member;
+  int64_t points = 0;
+  // 0: the default time to live.
+  int32_t ttl_seconds = 0;
+  std::string reference;
+};
+
+struct HoldResult {
+  HoldView hold;
+  int64_t available = 0;
+};
+
+struct CaptureCommand {
+  RequestKey key;
+  HoldId hold_id = 0;
+  // 0: everything held.
+  int64_t points = 0;
+};
+
+struct CaptureResult {
+  HoldView hold;
+  TransferId transfer_id = 0;
+  int64_t points_captured = 0;
+  int64_t points_released = 0;
+  int64_t balance = 0;
+  int64_t available = 0;
+};
+
+struct VoidCommand {
+  RequestKey key;
+  HoldId hold_id = 0;
+};
+
+struct VoidResult {
+  HoldView hold;
+  int64_t points_released = 0;
+  int64_t available = 0;
 };
 
 struct InvariantCheck {

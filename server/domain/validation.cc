@@ -229,4 +229,31 @@ std::optional<Error> ValidateRedeem(const RedeemCommand& command) {
   return std::nullopt;
 }
 
+std::optional<Error> ValidateHold(const HoldCommand& command, int32_t max_ttl_seconds) {
+  if (auto e = ValidateRequestId(command.key.request_id)) return e;
+  if (auto e = ValidateMemberRef(command.member)) return e;
+  if (auto e = ValidatePoints(command.points, "points")) return e;
+  if (command.ttl_seconds < 0 || command.ttl_seconds > max_ttl_seconds) {
+    return Error::InvalidArgument("ttl_seconds", "must be between 0 (default) and " +
+                                                     std::to_string(max_ttl_seconds));
+  }
+  if (auto e = ValidateText(command.reference, kMaxShortTextLength, "reference")) return e;
+  return std::nullopt;
+}
+
+std::optional<Error> ValidateCapture(const CaptureCommand& command) {
+  if (auto e = ValidateRequestId(command.key.request_id)) return e;
+  if (command.hold_id <= 0) return Error::InvalidArgument("hold_id", "is not a hold id");
+  if (command.points != 0) {
+    if (auto e = ValidatePoints(command.points, "points")) return e;
+  }
+  return std::nullopt;
+}
+
+std::optional<Error> ValidateVoid(const VoidCommand& command) {
+  if (auto e = ValidateRequestId(command.key.request_id)) return e;
+  if (command.hold_id <= 0) return Error::InvalidArgument("hold_id", "is not a hold id");
+  return std::nullopt;
+}
+
 }  // namespace coalition::domain

@@ -28,6 +28,10 @@ std::optional<Error> ValidateNewPartner(const NewPartner& partner);
 std::optional<Error> ValidateAccrue(const AccrueCommand& command,
                                     std::string_view programme_currency);
 std::optional<Error> ValidateRedeem(const RedeemCommand& command);
+// `max_ttl_seconds`: the server's configured bound (at most kMaxHoldTtlSeconds).
+std::optional<Error> ValidateHold(const HoldCommand& command, int32_t max_ttl_seconds);
+std::optional<Error> ValidateCapture(const CaptureCommand& command);
+std::optional<Error> ValidateVoid(const VoidCommand& command);
 
 // Parses an id as sent on the wire (member, partner, key): positive decimal.
 std::optional<MemberId> ParseId(std::string_view text);

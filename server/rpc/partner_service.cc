@@ -5,6 +5,7 @@
 #include "rpc/call.h"
 #include "rpc/convert.h"
 #include "rpc/request_key.h"
+#include "domain/validation.h"
 
 namespace coalition::rpc {
 
@@ -18,14 +19,45 @@ constexpr std::string_view kGetMember = "/coalition.v1.PartnerService/GetMember"
 constexpr std::string_view kAccrue = "/coalition.v1.PartnerService/Accrue";
 constexpr std::string_view kRedeem = "/coalition.v1.PartnerService/Redeem";
 constexpr std::string_view kListTransactions = "/coalition.v1.PartnerService/ListTransactions";
+constexpr std::string_view kHoldPoints = "/coalition.v1.PartnerService/HoldPoints";
+constexpr std::string_view kCapturePoints = "/coalition.v1.PartnerService/CapturePoints";
+constexpr std::string_view kVoidHold = "/coalition.v1.PartnerService/VoidHold";
 
 v1::TransactionKind ToProto(domain::TransferKind kind) {
   switch (kind) {
     case domain::TransferKind::kAccrual: return v1::TRANSACTION_KIND_ACCRUAL;
     case domain::TransferKind::kRedemption: return v1::TRANSACTION_KIND_REDEMPTION;
+    case domain::TransferKind::kHoldCapture: return v1::TRANSACTION_KIND_HOLD_CAPTURE;
   }
   return v1::TRANSACTION_KIND_UNSPECIFIED;
 }
+
+v1::HoldStatus ToProto(domain::HoldStatus status) {
+  switch (status) {
+    case domain::HoldStatus::kOpen: return v1::HOLD_STATUS_OPEN;
+    case domain::HoldStatus::kCaptured: return v1::HOLD_STATUS_CAPTURED;
+    case domain::HoldStatus::kVoided: return v1::HOLD_STATUS_VOIDED;
+    case domain::HoldStatus::kExpired: return v1::HOLD_STATUS_EXPIRED;
+  }
+  return v1::HOLD_STATUS_UNSPECIFIED;
+}
+
+void ToProto(const domain::HoldView& hold, v1::Hold* out) {
+  out->set_hold_id(std::to_string(hold.id));
+  out->set_member_id(std::to_string(hold.member_id));
+  out->set_points(hold.points);
+  out->set_status(ToProto(hold.status));
+  rpc::ToProto(hold.created_at, out->mutable_created_at());
+  rpc::ToProto(hold.expires_at, out->mutable_expires_at());
+  out->set_captured_points(hold.captured_points);
+  if (hold.capture_transfer_id) {
+    out->set_capture_transfer_id(std::to_string(*hold.capture_transfer_id));
+  }
+  out->set_reference(hold.reference);
+}
+
+// A hold_id from the wire; 0 (rejected by validation) when malformed.
+domain::HoldId ParseHoldId(const std::string& text) { return domain::ParseId(text).value_or(0); }
 
 }  // namespace
 
@@ -159,6 +191,67 @@ grpc::Status PartnerServiceImpl::ListTransactions(grpc::ServerContext* context,
     }
     return Ok{};
   });
+}
+
+grpc::Status PartnerServiceImpl::HoldPoints(grpc::ServerContext* context,
+                                            const v1::HoldPointsRequest* request,
+                                            v1::HoldPointsResponse* response) {
+  return RunCall(auth_, *context, kHoldPoints, request->request_id(),
+                 [&](const Principal& caller) -> Result<Ok> {
+                   auto ref = MemberRefFromProto(request->has_card_number(),
+                                                 request->card_number(),
+                                                 request->has_member_id(), request->member_id());
+                   if (!ref) return ref.error();
+                   domain::HoldCommand command;
+                   command.key = MakeRequestKey(kHoldPoints, request->request_id(), *request);
+                   command.member = *ref;
+                   command.points = request->points();
+                   command.ttl_seconds = request->ttl_seconds();
+                   command.reference = request->reference();
+                   auto result = ledger_.HoldPoints(*caller.partner, command);
+                   if (!result) return result.error();
+                   ToProto(result->hold, response->mutable_hold());
+                   response->set_available(result->available);
+                   return Ok{};
+                 });
+}
+
+grpc::Status PartnerServiceImpl::CapturePoints(grpc::ServerContext* context,
+                                               const v1::CapturePointsRequest* request,
+                                               v1::CapturePointsResponse* response) {
+  return RunCall(auth_, *context, kCapturePoints, request->request_id(),
+                 [&](const Principal& caller) -> Result<Ok> {
+                   domain::CaptureCommand command;
+                   command.key = MakeRequestKey(kCapturePoints, request->request_id(), *request);
+                   command.hold_id = ParseHoldId(request->hold_id());
+                   command.points = request->points();
+                   auto result = ledger_.CapturePoints(*caller.partner, command);
+                   if (!result) return result.error();
+                   ToProto(result->hold, response->mutable_hold());
+                   response->set_transfer_id(std::to_string(result->transfer_id));
+                   response->set_points_captured(result->points_captured);
+                   response->set_points_released(result->points_released);
+                   response->set_balance(result->balance);
+                   response->set_available(result->available);
+                   return Ok{};
+                 });
+}
+
+grpc::Status PartnerServiceImpl::VoidHold(grpc::ServerContext* context,
+                                          const v1::VoidHoldRequest* request,
+                                          v1::VoidHoldResponse* response) {
+  return RunCall(auth_, *context, kVoidHold, request->request_id(),
+                 [&](const Principal& caller) -> Result<Ok> {
+                   domain::VoidCommand command;
+                   command.key = MakeRequestKey(kVoidHold, request->request_id(), *request);
+                   command.hold_id = ParseHoldId(request->hold_id());
+                   auto result = ledger_.VoidHold(*caller.partner, command);
+                   if (!result) return result.error();
+                   ToProto(result->hold, response->mutable_hold());
+                   response->set_points_released(result->points_released);
+                   response->set_available(result->available);
+                   return Ok{};
+                 });
 }
 
 }  // namespace coalition::rpc

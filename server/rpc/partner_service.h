@@ -25,6 +25,13 @@ class PartnerServiceImpl final : public coalition::v1::PartnerService::Service {
   grpc::Status ListTransactions(grpc::ServerContext* context,
                                 const v1::ListTransactionsRequest* request,
                                 v1::ListTransactionsResponse* response) override;
+  grpc::Status HoldPoints(grpc::ServerContext* context, const v1::HoldPointsRequest* request,
+                          v1::HoldPointsResponse* response) override;
+  grpc::Status CapturePoints(grpc::ServerContext* context,
+                             const v1::CapturePointsRequest* request,
+                             v1::CapturePointsResponse* response) override;
+  grpc::Status VoidHold(grpc::ServerContext* context, const v1::VoidHoldRequest* request,
+                        v1::VoidHoldResponse* response) override;
 
  private:
   service::LedgerService& ledger_;

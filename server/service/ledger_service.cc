@@ -1,5 +1,7 @@
 #include "service/ledger_service.h"
 
+#include <algorithm>
+
 #include "crypto/crypto.h"
 #include "domain/earn.h"
 #include "domain/limits.h"
@@ -19,7 +21,7 @@ Result<domain::EnrollResult> LedgerService::Enroll(const domain::Partner& partne
 
 Result<domain::MemberView> LedgerService::GetMember(const domain::MemberRef& member) {
   if (auto e = domain::ValidateMemberRef(member)) return *e;
-  return store_.GetMember(member);
+  return store_.GetMember(member, clock_.Now());
 }
 
 Result<domain::AccrueResult> LedgerService::Accrue(const domain::Partner& partner,
@@ -33,7 +35,29 @@ Result<domain::AccrueResult> LedgerService::Accrue(const domain::Partner& partne
 Result<domain::RedeemResult> LedgerService::Redeem(const domain::Partner& partner,
                                                    const domain::RedeemCommand& command) {
   if (auto e = domain::ValidateRedeem(command)) return *e;
-  return store_.Redeem(partner, command);
+  return store_.Redeem(partner, command, clock_.Now());
+}
+
+Result<domain::HoldResult> LedgerService::HoldPoints(const domain::Partner& partner,
+                                                     const domain::HoldCommand& command) {
+  if (auto e = domain::ValidateHold(command, max_hold_ttl_seconds_)) return *e;
+  const auto now = clock_.Now();
+  const int32_t ttl = command.ttl_seconds == 0
+                          ? std::min(domain::kDefaultHoldTtlSeconds, max_hold_ttl_seconds_)
+                          : command.ttl_seconds;
+  return store_.HoldPoints(partner, command, now, now + std::chrono::seconds(ttl));
+}
+
+Result<domain::CaptureResult> LedgerService::CapturePoints(const domain::Partner& partner,
+                                                           const domain::CaptureCommand& command) {
+  if (auto e = domain::ValidateCapture(command)) return *e;
+  return store_.CapturePoints(partner, command, clock_.Now());
+}
+
+Result<domain::VoidResult> LedgerService::VoidHold(const domain::Partner& partner,
+                                                   const domain::VoidCommand& command) {
+  if (auto e = domain::ValidateVoid(command)) return *e;
+  return store_.VoidHold(partner, command, clock_.Now());
 }
 
 Result<std::pair<domain::MemberId, domain::TransactionPage>> LedgerService::ListTransactions(

@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "domain/clock.h"
+#include "domain/limits.h"
 #include "domain/model.h"
 #include "service/ports.h"
 
@@ -11,8 +13,12 @@ namespace coalition::service {
 // partner's rules, then let the store apply it atomically.
 class LedgerService {
  public:
-  LedgerService(LedgerStore& store, std::string programme_currency)
-      : store_(store), programme_currency_(std::move(programme_currency)) {}
+  LedgerService(LedgerStore& store, std::string programme_currency, const domain::Clock& clock,
+                int32_t max_hold_ttl_seconds = domain::kMaxHoldTtlSeconds)
+      : store_(store),
+        programme_currency_(std::move(programme_currency)),
+        clock_(clock),
+        max_hold_ttl_seconds_(max_hold_ttl_seconds) {}
 
   Result<domain::EnrollResult> Enroll(const domain::Partner& partner,
                                       const domain::EnrollCommand& command);
@@ -26,11 +32,22 @@ class LedgerService {
       domain::TransferId before, int page_size);
   Result<domain::LedgerReport> Verify() { return store_.Verify(); }
 
+  Result<domain::HoldResult> HoldPoints(const domain::Partner& partner,
+                                        const domain::HoldCommand& command);
+  Result<domain::CaptureResult> CapturePoints(const domain::Partner& partner,
+                                              const domain::CaptureCommand& command);
+  Result<domain::VoidResult> VoidHold(const domain::Partner& partner,
+                                      const domain::VoidCommand& command);
+  // The sweeper's step: releases up to `limit` holds past their expiry.
+  Result<int> ExpireDueHolds(int limit) { return store_.ExpireDueHolds(clock_.Now(), limit); }
+
   const std::string& programme_currency() const { return programme_currency_; }
 
  private:
   LedgerStore& store_;
   const std::string programme_currency_;
+  const domain::Clock& clock_;
+  const int32_t max_hold_ttl_seconds_;
 };
 
 // A freshly generated API key: the secret goes to the caller once, only the

@@ -21,18 +21,37 @@ class LedgerStore {
   virtual ~LedgerStore() = default;
   virtual Result<domain::EnrollResult> Enroll(const domain::Partner& partner,
                                               const domain::EnrollCommand& command) = 0;
-  virtual Result<domain::MemberView> GetMember(const domain::MemberRef& member) = 0;
+  // `now` decides which open holds have expired: they no longer count in
+  // the returned `held` even before the sweeper releases them.
+  virtual Result<domain::MemberView> GetMember(const domain::MemberRef& member,
+                                               domain::Timestamp now) = 0;
   // `points` already computed from the partner's rules; 0 posts no transfer.
   virtual Result<domain::AccrueResult> Accrue(const domain::Partner& partner,
                                               const domain::AccrueCommand& command,
                                               int64_t points) = 0;
   virtual Result<domain::RedeemResult> Redeem(const domain::Partner& partner,
-                                              const domain::RedeemCommand& command) = 0;
+                                              const domain::RedeemCommand& command,
+                                              domain::Timestamp now) = 0;
   // The member's transfers at `partner` with id < `before`, newest first.
   virtual Result<std::pair<domain::MemberId, domain::TransactionPage>> ListTransactions(
       const domain::Partner& partner, const domain::MemberRef& member,
       domain::TransferId before, int page_size) = 0;
   virtual Result<domain::LedgerReport> Verify() = 0;
+
+  // Holds. `now` is the service clock's time: a hold whose expires_at <= now
+  // is expired, whatever its stored status says.
+  virtual Result<domain::HoldResult> HoldPoints(const domain::Partner& partner,
+                                                const domain::HoldCommand& command,
+                                                domain::Timestamp now,
+                                                domain::Timestamp expires_at) = 0;
+  virtual Result<domain::CaptureResult> CapturePoints(const domain::Partner& partner,
+                                                      const domain::CaptureCommand& command,
+                                                      domain::Timestamp now) = 0;
+  virtual Result<domain::VoidResult> VoidHold(const domain::Partner& partner,
+                                              const domain::VoidCommand& command,
+                                              domain::Timestamp now) = 0;
+  // Releases up to `limit` open holds that expired by `now`; returns how many.
+  virtual Result<int> ExpireDueHolds(domain::Timestamp now, int limit) = 0;
 };
 
 // Partners and their API keys. Keys are handled as SHA-256 hashes only.

@@ -40,11 +40,24 @@ const InvariantQuery kInvariants[] = {
   WITH nets AS (%FLOWS%)
   SELECT 'sum of all accounts: ' || total
   FROM (SELECT coalesce(sum(net), 0) AS total FROM nets) t WHERE total <> 0)~"},
-    {"held_and_available_consistent",
-     "held equals the points of open holds (no hold exists yet, so 0) and available >= 0",
+    {"held_matches_open_holds",
+     "every member's held equals the points of its open holds, and available >= 0",
      R"~(
-  SELECT 'member ' || id || ': balance ' || balance || ', held ' || held
-  FROM members WHERE held <> 0 OR balance - held < 0)~"},
+  SELECT 'member ' || m.id || ': balance ' || m.balance || ', held ' || m.held ||
+         ', open holds ' || coalesce(h.points, 0)
+  FROM members m
+  LEFT JOIN (SELECT member_id, sum(points) AS points FROM holds WHERE status = 'OPEN'
+             GROUP BY member_id) h ON h.member_id = m.id
+  WHERE m.held <> coalesce(h.points, 0) OR m.balance - m.held < 0)~"},
+    {"captured_holds_match_transfers",
+     "every captured hold points at one capture transfer of exactly the captured points",
+     R"~(
+  SELECT 'hold ' || h.id || ': captured ' || h.captured_points || ', transfer ' ||
+         coalesce(t.points::text, 'missing')
+  FROM holds h
+  LEFT JOIN transfers t ON t.member_id = h.member_id AND t.id = h.capture_transfer_id
+  WHERE h.status = 'CAPTURED' AND (t.id IS NULL OR t.points <> h.captured_points
+                                   OR t.kind <> 'HOLD_CAPTURE'))~"},
     {"lots_match_consumptions",
      "each lot's consumed points (points - remaining) equal its consumption rows",
      R"~(

@@ -6,6 +6,7 @@
 #include "storage/pg_stores.h"
 #include "storage/queries.h"
 #include "storage/result_codec.h"
+#include "storage/transaction_helpers.h"
 
 namespace coalition::storage {
 
@@ -14,56 +15,6 @@ using domain::MemberId;
 using domain::Result;
 
 namespace {
-
-domain::Timestamp FromMicros(int64_t micros) {
-  return domain::Timestamp(std::chrono::microseconds(micros));
-}
-
-std::optional<int64_t> ToMicros(const std::optional<domain::Timestamp>& time) {
-  if (!time) return std::nullopt;
-  return time->time_since_epoch().count();
-}
-
-Error MemberNotFound() { return Error::NotFound("MEMBER_NOT_FOUND", "member not found"); }
-
-// Claims the request for this transaction. Returns nothing when this
-// transaction now owns it, or the outcome to give the caller instead: the
-// stored result of the earlier identical request, or REQUEST_ID_REUSED.
-template <typename T>
-std::optional<Result<T>> ClaimRequest(pqxx::work& tx, const domain::Partner& partner,
-                                      const domain::RequestKey& key) {
-  const std::string hash_hex = crypto::HexEncode(key.request_hash);
-  if (!tx.exec_prepared("claim_request", partner.id, key.request_id, key.method, hash_hex)
-           .empty()) {
-    return std::nullopt;
-  }
-  const auto stored = tx.exec_prepared1("find_request", partner.id, key.request_id);
-  if (stored[1].as<std::string>() != hash_hex) {
-    return Result<T>(Error::AlreadyExists(
-        "REQUEST_ID_REUSED", "request_id was already used for a different request"));
-  }
-  if (stored[2].is_null()) return Result<T>(Error::Internal("stored request has no response"));
-  T result;
-  DecodeResult(stored[2].as<std::string>(), result);
-  return Result<T>(std::move(result));
-}
-
-template <typename T>
-void StoreResponse(pqxx::work& tx, const domain::Partner& partner,
-                   const domain::RequestKey& key, const T& result) {
-  tx.exec_prepared0("store_response", partner.id, key.request_id, EncodeResult(result));
-}
-
-template <typename Tx>
-std::optional<MemberId> ResolveMember(Tx& tx, const domain::MemberRef& ref) {
-  if (ref.member_id) {
-    if (tx.exec_prepared("member_exists", *ref.member_id).empty()) return std::nullopt;
-    return *ref.member_id;
-  }
-  const auto rows = tx.exec_prepared("find_card", ref.card_number);
-  if (rows.empty()) return std::nullopt;
-  return rows[0][0].template as<MemberId>();
-}
 
 // Enrols the card, or finds the member a concurrent request just enrolled it
 // to. The bool says whether this call created the member.
@@ -75,8 +26,8 @@ std::pair<MemberId, bool> EnrollCard(pqxx::work& tx, const std::string& card_num
 }
 
 template <typename Tx>
-std::optional<domain::MemberView> LoadMember(Tx& tx, MemberId id) {
-  const auto rows = tx.exec_prepared("get_member", id);
+std::optional<domain::MemberView> LoadMember(Tx& tx, MemberId id, domain::Timestamp now) {
+  const auto rows = tx.exec_prepared("get_member", id, ToMicros(now));
   if (rows.empty()) return std::nullopt;
   const auto& row = rows[0];
   domain::MemberView member;
@@ -108,18 +59,20 @@ Result<domain::EnrollResult> PgLedgerStore::Enroll(const domain::Partner& partne
                             command.profile.family_name, command.profile.email,
                             command.profile.phone);
         }
-        domain::EnrollResult result{*LoadMember(tx, member_id)};
+        // A new member has no holds: the time only matters for their expiry.
+        domain::EnrollResult result{*LoadMember(tx, member_id, domain::Timestamp{})};
         StoreResponse(tx, partner, command.key, result);
         return result;
       });
 }
 
-Result<domain::MemberView> PgLedgerStore::GetMember(const domain::MemberRef& ref) {
+Result<domain::MemberView> PgLedgerStore::GetMember(const domain::MemberRef& ref,
+                                                    domain::Timestamp now) {
   return database_.Read<domain::MemberView>(
       "get_member", [&](pqxx::nontransaction& tx) -> Result<domain::MemberView> {
         const auto id = ResolveMember(tx, ref);
         if (!id) return MemberNotFound();
-        auto member = LoadMember(tx, *id);
+        auto member = LoadMember(tx, *id, now);
         if (!member) return MemberNotFound();
         return *member;
       });
@@ -159,7 +112,8 @@ Result<domain::AccrueResult> PgLedgerStore::Accrue(const domain::Partner& partne
 }
 
 Result<domain::RedeemResult> PgLedgerStore::Redeem(const domain::Partner& partner,
-                                                   const domain::RedeemCommand& command) {
+                                                   const domain::RedeemCommand& command,
+                                                   domain::Timestamp now) {
   return database_.Transact<domain::RedeemResult>(
       "redeem", [&](pqxx::work& tx) -> Result<domain::RedeemResult> {
         if (auto earlier = ClaimRequest<domain::RedeemResult>(tx, partner, command.key)) {
@@ -167,7 +121,13 @@ Result<domain::RedeemResult> PgLedgerStore::Redeem(const domain::Partner& partne
         }
         const auto member_id = ResolveMember(tx, command.member);
         if (!member_id) return MemberNotFound();
-        const auto debited = tx.exec_prepared("debit_member", *member_id, command.points);
+        auto debited = tx.exec_prepared("debit_member", *member_id, command.points);
+        if (debited.empty() &&
+            tx.exec_prepared1("expire_member_holds", *member_id, ToMicros(now))[2].as<int64_t>() >
+                0) {
+          // Expired holds were still counted as held; released now, try again.
+          debited = tx.exec_prepared("debit_member", *member_id, command.points);
+        }
         if (debited.empty()) {
           const auto available =
               tx.exec_prepared1("member_available", *member_id)[0].as<int64_t>();
@@ -211,8 +171,10 @@ Result<std::pair<MemberId, domain::TransactionPage>> PgLedgerStore::ListTransact
       }
       domain::TransactionView view;
       view.id = row[0].as<int64_t>();
-      view.kind = row[1].as<std::string>() == "ACCRUAL" ? domain::TransferKind::kAccrual
-                                                         : domain::TransferKind::kRedemption;
+      const auto kind = row[1].as<std::string>();
+      view.kind = kind == "ACCRUAL"      ? domain::TransferKind::kAccrual
+                  : kind == "REDEMPTION" ? domain::TransferKind::kRedemption
+                                         : domain::TransferKind::kHoldCapture;
       view.points = row[2].as<int64_t>();
       view.balance_delta = row[3].as<bool>() ? view.points : -view.points;
       view.request_id = row[4].as<std::string>();

@@ -3,6 +3,7 @@
 #include "crypto/crypto.h"
 #include "storage/pg_stores.h"
 #include "storage/queries.h"
+#include "storage/transaction_helpers.h"
 
 namespace coalition::storage {
 
@@ -10,10 +11,6 @@ using domain::Error;
 using domain::Result;
 
 namespace {
-
-domain::Timestamp FromMicros(int64_t micros) {
-  return domain::Timestamp(std::chrono::microseconds(micros));
-}
 
 domain::Partner PartnerFromRow(const pqxx::row& row) {
   domain::Partner partner;

@@ -11,16 +11,29 @@ class PgLedgerStore final : public service::LedgerStore {
 
   domain::Result<domain::EnrollResult> Enroll(const domain::Partner& partner,
                                               const domain::EnrollCommand& command) override;
-  domain::Result<domain::MemberView> GetMember(const domain::MemberRef& member) override;
+  domain::Result<domain::MemberView> GetMember(const domain::MemberRef& member,
+                                               domain::Timestamp now) override;
   domain::Result<domain::AccrueResult> Accrue(const domain::Partner& partner,
                                               const domain::AccrueCommand& command,
                                               int64_t points) override;
   domain::Result<domain::RedeemResult> Redeem(const domain::Partner& partner,
-                                              const domain::RedeemCommand& command) override;
+                                              const domain::RedeemCommand& command,
+                                              domain::Timestamp now) override;
   domain::Result<std::pair<domain::MemberId, domain::TransactionPage>> ListTransactions(
       const domain::Partner& partner, const domain::MemberRef& member,
       domain::TransferId before, int page_size) override;
   domain::Result<domain::LedgerReport> Verify() override;
+  domain::Result<domain::HoldResult> HoldPoints(const domain::Partner& partner,
+                                                const domain::HoldCommand& command,
+                                                domain::Timestamp now,
+                                                domain::Timestamp expires_at) override;
+  domain::Result<domain::CaptureResult> CapturePoints(const domain::Partner& partner,
+                                                      const domain::CaptureCommand& command,
+                                                      domain::Timestamp now) override;
+  domain::Result<domain::VoidResult> VoidHold(const domain::Partner& partner,
+                                              const domain::VoidCommand& command,
+                                              domain::Timestamp now) override;
+  domain::Result<int> ExpireDueHolds(domain::Timestamp now, int limit) override;
 
  private:
   Database& database_;

@@ -5,6 +5,10 @@
 
 namespace coalition::storage::sql {
 
+// A bigint parameter of epoch microseconds as timestamptz, exactly (a double
+// of seconds would lose the last microsecond).
+#define COALITION_SQL_TIME(param) "(timestamptz 'epoch' + " param "::bigint * interval '1 microsecond')"
+
 inline constexpr const char* kPartnerColumns =
     "id, code, display_name, earn_points, earn_per_amount_minor, issuance_price_micros, "
     "redemption_rate_micros, auto_enroll, "
@@ -83,8 +87,14 @@ INSERT INTO member_profiles (member_id, supplied_by_partner_id, given_name, fami
                              email, phone)
 VALUES ($1, $2, $3, $4, $5, $6))~";
 
+// `held` as of $2: holds past their expiry no longer count, even before the
+// sweeper has released them.
 inline constexpr const char* kGetMember = R"~(
-SELECT m.id, m.balance, m.held, (extract(epoch from m.enrolled_at) * 1000000)::bigint,
+SELECT m.id, m.balance,
+       m.held - coalesce((SELECT sum(points) FROM holds
+                          WHERE member_id = m.id AND status = 'OPEN' AND expires_at <= )~"
+    COALITION_SQL_TIME("$2") R"~(), 0),
+       (extract(epoch from m.enrolled_at) * 1000000)::bigint,
        coalesce((SELECT string_agg(card_number, ',' ORDER BY created_at, card_number)
                  FROM cards WHERE member_id = m.id), '')
 FROM members m WHERE m.id = $1)~";
@@ -99,7 +109,7 @@ WITH transfer AS (
                          partner_id, request_id, amount_minor, currency_code, store_id,
                          receipt_id, occurred_at)
   VALUES ($1, $2, $1, $3, 'ACCRUAL', $4, $5, $6, $7, $8, $9,
-          coalesce(to_timestamp($10::double precision / 1000000), now()))
+          coalesce()~" COALITION_SQL_TIME("$10") R"~(, now()))
   RETURNING id, created_at
 ), lot AS (
   INSERT INTO lots (member_id, issuer_partner_id, points, remaining, earned_at,
@@ -158,5 +168,56 @@ FROM transfers
 WHERE member_id = $1 AND partner_id = $2 AND id < $3
 ORDER BY id DESC
 LIMIT $4)~";
+
+// --- holds ---------------------------------------------------------------------
+
+inline constexpr const char* kHoldColumns =
+    "id, member_id, points, status, (extract(epoch from created_at) * 1000000)::bigint, "
+    "(extract(epoch from expires_at) * 1000000)::bigint, coalesce(captured_points, 0), "
+    "capture_transfer_id, reference";
+
+// Releases the member's open holds that expired by $2, and locks the member
+// row. Returns balance and held afterwards and how many holds it released.
+inline constexpr const char* kExpireMemberHolds = R"~(
+WITH expired AS (
+  UPDATE holds SET status = 'EXPIRED', closed_at = )~" COALITION_SQL_TIME("$2") R"~(
+  WHERE member_id = $1 AND status = 'OPEN' AND expires_at <= )~" COALITION_SQL_TIME("$2") R"~(
+  RETURNING points
+)
+UPDATE members SET held = held - (SELECT coalesce(sum(points), 0) FROM expired)
+WHERE id = $1
+RETURNING balance, held, (SELECT count(*) FROM expired))~";
+
+// Reserves points only if enough are available (and locks the member row).
+inline constexpr const char* kReserveHeld = R"~(
+UPDATE members SET held = held + $2
+WHERE id = $1 AND balance - held >= $2
+RETURNING balance, held)~";
+
+inline constexpr const char* kInsertHold = R"~(
+INSERT INTO holds (member_id, partner_id, points, status, request_id, reference, created_at,
+                   expires_at)
+VALUES ($1, $2, $3, 'OPEN', $4, $5, )~" COALITION_SQL_TIME("$6") ", " COALITION_SQL_TIME("$7") R"~()
+RETURNING id)~";
+
+// A hold of the calling partner; another partner's hold is not found.
+inline constexpr const char* kFindHold =
+    "SELECT member_id FROM holds WHERE id = $1 AND partner_id = $2";
+
+inline constexpr const char* kLockMember =
+    "SELECT balance, held FROM members WHERE id = $1 FOR UPDATE";
+
+inline constexpr const char* kSpendHeld = R"~(
+UPDATE members SET balance = balance - $2, held = held - $3
+WHERE id = $1
+RETURNING balance, held)~";
+
+inline constexpr const char* kReleaseHeld = R"~(
+UPDATE members SET held = held - $2 WHERE id = $1 RETURNING balance, held)~";
+
+inline constexpr const char* kDueHoldMembers = R"~(
+SELECT DISTINCT member_id FROM holds
+WHERE status = 'OPEN' AND expires_at <= )~" COALITION_SQL_TIME("$1") R"~(
+LIMIT $2)~";
 
 }  // namespace coalition::storage::sql

@@ -63,4 +63,83 @@ void DecodeResult(const std::string& text, domain::RedeemResult& result) {
   result.available = doc.at("available").get<int64_t>();
 }
 
+namespace {
+
+json HoldToJson(const domain::HoldView& hold) {
+  json doc{{"id", hold.id},
+           {"member_id", hold.member_id},
+           {"points", hold.points},
+           {"status", static_cast<int>(hold.status)},
+           {"created_at_us", hold.created_at.time_since_epoch().count()},
+           {"expires_at_us", hold.expires_at.time_since_epoch().count()},
+           {"captured_points", hold.captured_points},
+           {"reference", hold.reference}};
+  if (hold.capture_transfer_id) doc["capture_transfer_id"] = *hold.capture_transfer_id;
+  return doc;
+}
+
+domain::HoldView HoldFromJson(const json& doc) {
+  domain::HoldView hold;
+  hold.id = doc.at("id").get<int64_t>();
+  hold.member_id = doc.at("member_id").get<int64_t>();
+  hold.points = doc.at("points").get<int64_t>();
+  hold.status = static_cast<domain::HoldStatus>(doc.at("status").get<int>());
+  hold.created_at =
+      domain::Timestamp(std::chrono::microseconds(doc.at("created_at_us").get<int64_t>()));
+  hold.expires_at =
+      domain::Timestamp(std::chrono::microseconds(doc.at("expires_at_us").get<int64_t>()));
+  hold.captured_points = doc.at("captured_points").get<int64_t>();
+  hold.reference = doc.at("reference").get<std::string>();
+  if (doc.contains("capture_transfer_id")) {
+    hold.capture_transfer_id = doc.at("capture_transfer_id").get<int64_t>();
+  }
+  return hold;
+}
+
+}  // namespace
+
+std::string EncodeResult(const domain::HoldResult& result) {
+  return json{{"hold", HoldToJson(result.hold)}, {"available", result.available}}.dump();
+}
+
+void DecodeResult(const std::string& text, domain::HoldResult& result) {
+  const auto doc = json::parse(text);
+  result.hold = HoldFromJson(doc.at("hold"));
+  result.available = doc.at("available").get<int64_t>();
+}
+
+std::string EncodeResult(const domain::CaptureResult& result) {
+  return json{{"hold", HoldToJson(result.hold)},
+              {"transfer_id", result.transfer_id},
+              {"points_captured", result.points_captured},
+              {"points_released", result.points_released},
+              {"balance", result.balance},
+              {"available", result.available}}
+      .dump();
+}
+
+void DecodeResult(const std::string& text, domain::CaptureResult& result) {
+  const auto doc = json::parse(text);
+  result.hold = HoldFromJson(doc.at("hold"));
+  result.transfer_id = doc.at("transfer_id").get<int64_t>();
+  result.points_captured = doc.at("points_captured").get<int64_t>();
+  result.points_released = doc.at("points_released").get<int64_t>();
+  result.balance = doc.at("balance").get<int64_t>();
+  result.available = doc.at("available").get<int64_t>();
+}
+
+std::string EncodeResult(const domain::VoidResult& result) {
+  return json{{"hold", HoldToJson(result.hold)},
+              {"points_released", result.points_released},
+              {"available", result.available}}
+      .dump();
+}
+
+void DecodeResult(const std::string& text, domain::VoidResult& result) {
+  const auto doc = json::parse(text);
+  result.hold = HoldFromJson(doc.at("hold"));
+  result.points_released = doc.at("points_released").get<int64_t>();
+  result.available = doc.at("available").get<int64_t>();
+}
+
 }  // namespace coalition::storage

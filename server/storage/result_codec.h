@@ -14,5 +14,11 @@ std::string EncodeResult(const domain::RedeemResult& result);
 void DecodeResult(const std::string& json, domain::EnrollResult& result);
 void DecodeResult(const std::string& json, domain::AccrueResult& result);
 void DecodeResult(const std::string& json, domain::RedeemResult& result);
+std::string EncodeResult(const domain::HoldResult& result);
+std::string EncodeResult(const domain::CaptureResult& result);
+std::string EncodeResult(const domain::VoidResult& result);
+void DecodeResult(const std::string& json, domain::HoldResult& result);
+void DecodeResult(const std::string& json, domain::CaptureResult& result);
+void DecodeResult(const std::string& json, domain::VoidResult& result);
 
 }  // namespace coalition::storage

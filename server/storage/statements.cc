@@ -31,6 +31,22 @@ void PrepareStatements(pqxx::connection& connection) {
   connection.prepare("member_available", sql::kMemberAvailable);
   connection.prepare("record_debit", sql::kRecordDebit);
   connection.prepare("list_transactions", sql::kListTransactions);
+  const std::string hold_columns = sql::kHoldColumns;
+  connection.prepare("expire_member_holds", sql::kExpireMemberHolds);
+  connection.prepare("reserve_held", sql::kReserveHeld);
+  connection.prepare("insert_hold", sql::kInsertHold);
+  connection.prepare("find_hold", sql::kFindHold);
+  connection.prepare("lock_member", sql::kLockMember);
+  connection.prepare("lock_hold", "SELECT " + hold_columns +
+                                      " FROM holds WHERE member_id = $1 AND id = $2 FOR UPDATE");
+  connection.prepare("get_hold",
+                     "SELECT " + hold_columns + " FROM holds WHERE member_id = $1 AND id = $2");
+  connection.prepare("close_hold",
+                     "UPDATE holds SET status = $3, captured_points = $4, capture_transfer_id = $5, "
+                     "closed_at = " COALITION_SQL_TIME("$6") " WHERE member_id = $1 AND id = $2");
+  connection.prepare("spend_held", sql::kSpendHeld);
+  connection.prepare("release_held", sql::kReleaseHeld);
+  connection.prepare("due_hold_members", sql::kDueHoldMembers);
 }
 
 }  // namespace coalition::storage

@@ -17,7 +17,7 @@ class LedgerFixture : public ::testing::Test {
       : database_(storage::DatabaseOptions{db_.url(), 12}),
         ledger_store_(database_),
         partner_store_(database_),
-        ledger_(ledger_store_, "USD"),
+        ledger_(ledger_store_, "USD", clock_),
         admin_(partner_store_) {}
 
   domain::Partner CreatePartner(const std::string& code, domain::EarnRate rate = {1, 100},
@@ -65,6 +65,17 @@ class LedgerFixture : public ::testing::Test {
     }
   }
 
+  // Starts at a fixed time; tests move it forward instead of sleeping.
+  class FakeClock final : public domain::Clock {
+   public:
+    domain::Timestamp Now() const override { return now_; }
+    void Advance(std::chrono::seconds by) { now_ += by; }
+
+   private:
+    domain::Timestamp now_{std::chrono::seconds(1'900'000'000)};
+  };
+
+  FakeClock clock_;
   TestDatabase db_;
   storage::Database database_;
   storage::PgLedgerStore ledger_store_;

@@ -49,6 +49,8 @@ std::string TestDatabase::Fingerprint() const {
       (SELECT count(*) FROM cards), (SELECT count(*) FROM member_profiles),
       (SELECT count(*) FROM transfers), (SELECT count(*) FROM lots),
       (SELECT count(*) FROM lot_consumptions), (SELECT count(*) FROM idempotency_keys),
+      (SELECT count(*) FROM holds),
+      (SELECT count(*) FILTER (WHERE status = 'OPEN') FROM holds),
       (SELECT coalesce(sum(balance), 0) FROM members),
       (SELECT coalesce(sum(held), 0) FROM members),
       (SELECT coalesce(sum(remaining), 0) FROM lots),

@@ -45,9 +45,20 @@ class MockPartnerStub : public internal::PartnerStub {
               (grpc::ClientContext&, const v1::ListTransactionsRequest&,
                v1::ListTransactionsResponse&),
               (override));
+  MOCK_METHOD(grpc::Status, HoldPoints,
+              (grpc::ClientContext&, const v1::HoldPointsRequest&, v1::HoldPointsResponse&),
+              (override));
+  MOCK_METHOD(grpc::Status, CapturePoints,
+              (grpc::ClientContext&, const v1::CapturePointsRequest&,
+               v1::CapturePointsResponse&),
+              (override));
+  MOCK_METHOD(grpc::Status, VoidHold,
+              (grpc::ClientContext&, const v1::VoidHoldRequest&, v1::VoidHoldResponse&),
+              (override));
 };
 
 grpc::Status Unavailable() { return {grpc::StatusCode::UNAVAILABLE, "connection reset"}; }
+
 
 // A status as the server sends it: code, message and an ErrorInfo.
 grpc::Status ServerError(grpc::StatusCode code, const std::string& reason) {
@@ -389,6 +400,35 @@ TEST(SdkClientTest, StatusOrAccess) {
   EXPECT_TRUE(value.status().ok());
   EXPECT_EQ(value.error().code, grpc::StatusCode::OK);
   EXPECT_EQ(std::move(value).value().balance(), 3);
+}
+
+// Holds move money too: a retried capture must carry the id of its first attempt.
+TEST(SdkClientHoldsTest, CaptureWithoutRequestIdGetsOneIdReusedOnRetry) {
+  auto stub = std::make_shared<::testing::StrictMock<MockPartnerStub>>();
+  std::vector<std::string> ids;
+  EXPECT_CALL(*stub, CapturePoints)
+      .WillOnce([&](grpc::ClientContext&, const v1::CapturePointsRequest& request,
+                    v1::CapturePointsResponse&) {
+        ids.push_back(request.request_id());
+        return Unavailable();
+      })
+      .WillOnce([&](grpc::ClientContext&, const v1::CapturePointsRequest& request,
+                    v1::CapturePointsResponse& response) {
+        ids.push_back(request.request_id());
+        response.set_transfer_id("77");
+        return grpc::Status::OK;
+      });
+  Options options;
+  options.retry.initial_backoff = std::chrono::milliseconds(1);
+  PartnerClient client(internal::MakePartnerConnection(options, stub));
+  v1::CapturePointsRequest request;
+  request.set_hold_id("5");
+  auto captured = client.CapturePoints(request);
+  ASSERT_TRUE(captured.ok());
+  EXPECT_EQ(captured->transfer_id(), "77");
+  ASSERT_EQ(ids.size(), 2u);
+  EXPECT_FALSE(ids[0].empty());
+  EXPECT_EQ(ids[0], ids[1]);
 }
 
 }  // namespace

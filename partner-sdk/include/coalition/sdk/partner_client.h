@@ -96,6 +96,31 @@ class PartnerClient {
     return connection_->ListTransactions(request);
   }
 
+  /// Reserves points for a payment that is still completing (an online
+  /// checkout, a till waiting for the card terminal): they stop being
+  /// available until captured, voided, or released when `ttl_seconds` (0 =
+  /// the server default of 15 minutes) runs out.
+  /// Errors: FAILED_PRECONDITION/INSUFFICIENT_POINTS; NOT_FOUND/MEMBER_NOT_FOUND;
+  /// INVALID_ARGUMENT for a ttl above the server's maximum.
+  /// Idempotent on request_id (generated if empty): a repeat returns the same hold.
+  StatusOr<v1::HoldPointsResponse> HoldPoints(const v1::HoldPointsRequest& request) {
+    return connection_->HoldPoints(request);
+  }
+
+  /// Spends up to the held points (`points` 0 = all) and releases the rest.
+  /// Errors: NOT_FOUND/HOLD_NOT_FOUND (unknown, or another partner's hold);
+  /// FAILED_PRECONDITION/HOLD_EXPIRED, HOLD_VOIDED, HOLD_CAPTURED once the hold
+  /// is closed; FAILED_PRECONDITION/CAPTURE_EXCEEDS_HOLD.
+  /// Idempotent on request_id: a repeat returns the same transfer.
+  StatusOr<v1::CapturePointsResponse> CapturePoints(const v1::CapturePointsRequest& request) {
+    return connection_->CapturePoints(request);
+  }
+
+  /// Releases a hold. Errors as CapturePoints. Idempotent on request_id.
+  StatusOr<v1::VoidHoldResponse> VoidHold(const v1::VoidHoldRequest& request) {
+    return connection_->VoidHold(request);
+  }
+
  private:
   std::shared_ptr<PartnerConnection> connection_;
 };

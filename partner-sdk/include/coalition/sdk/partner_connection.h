@@ -35,6 +35,10 @@ class PartnerConnection {
   virtual StatusOr<v1::RedeemResponse> Redeem(const v1::RedeemRequest& request) = 0;
   virtual StatusOr<v1::ListTransactionsResponse> ListTransactions(
       const v1::ListTransactionsRequest& request) = 0;
+  virtual StatusOr<v1::HoldPointsResponse> HoldPoints(const v1::HoldPointsRequest& request) = 0;
+  virtual StatusOr<v1::CapturePointsResponse> CapturePoints(
+      const v1::CapturePointsRequest& request) = 0;
+  virtual StatusOr<v1::VoidHoldResponse> VoidHold(const v1::VoidHoldRequest& request) = 0;
 };
 
 /// A connection to `options.endpoint`. Connects lazily: an unreachable server

@@ -29,6 +29,14 @@ class PartnerStub {
   virtual grpc::Status ListTransactions(grpc::ClientContext& context,
                                         const v1::ListTransactionsRequest& request,
                                         v1::ListTransactionsResponse& response) = 0;
+  virtual grpc::Status HoldPoints(grpc::ClientContext& context,
+                                  const v1::HoldPointsRequest& request,
+                                  v1::HoldPointsResponse& response) = 0;
+  virtual grpc::Status CapturePoints(grpc::ClientContext& context,
+                                     const v1::CapturePointsRequest& request,
+                                     v1::CapturePointsResponse& response) = 0;
+  virtual grpc::Status VoidHold(grpc::ClientContext& context, const v1::VoidHoldRequest& request,
+                                v1::VoidHoldResponse& response) = 0;
 };
 
 /// The stub over a real channel.

@@ -23,6 +23,12 @@ class MockPartnerConnection : public PartnerConnection {
   MOCK_METHOD(StatusOr<v1::RedeemResponse>, Redeem, (const v1::RedeemRequest& request), (override));
   MOCK_METHOD(StatusOr<v1::ListTransactionsResponse>, ListTransactions,
               (const v1::ListTransactionsRequest& request), (override));
+  MOCK_METHOD(StatusOr<v1::HoldPointsResponse>, HoldPoints,
+              (const v1::HoldPointsRequest& request), (override));
+  MOCK_METHOD(StatusOr<v1::CapturePointsResponse>, CapturePoints,
+              (const v1::CapturePointsRequest& request), (override));
+  MOCK_METHOD(StatusOr<v1::VoidHoldResponse>, VoidHold, (const v1::VoidHoldRequest& request),
+              (override));
 };
 
 }  // namespace coalition::sdk::mocks

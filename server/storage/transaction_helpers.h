@@ -1,0 +1,69 @@
+#pragma once
+
+// Steps shared by the ledger's transactions (storage-internal).
+#include <optional>
+#include <string>
+
+#include <pqxx/pqxx>
+
+#include "crypto/crypto.h"
+#include "domain/error.h"
+#include "domain/model.h"
+#include "storage/result_codec.h"
+
+namespace coalition::storage {
+
+inline domain::Timestamp FromMicros(int64_t micros) {
+  return domain::Timestamp(std::chrono::microseconds(micros));
+}
+
+inline std::optional<int64_t> ToMicros(const std::optional<domain::Timestamp>& time) {
+  if (!time) return std::nullopt;
+  return time->time_since_epoch().count();
+}
+
+inline domain::Error MemberNotFound() { return domain::Error::NotFound("MEMBER_NOT_FOUND", "member not found"); }
+
+// Claims the request for this transaction. Returns nothing when this
+// transaction now owns it, or the outcome to give the caller instead: the
+// stored result of the earlier identical request, or REQUEST_ID_REUSED.
+template <typename T>
+std::optional<domain::Result<T>> ClaimRequest(pqxx::work& tx, const domain::Partner& partner,
+                                      const domain::RequestKey& key) {
+  const std::string hash_hex = crypto::HexEncode(key.request_hash);
+  if (!tx.exec_prepared("claim_request", partner.id, key.request_id, key.method, hash_hex)
+           .empty()) {
+    return std::nullopt;
+  }
+  const auto stored = tx.exec_prepared1("find_request", partner.id, key.request_id);
+  if (stored[1].as<std::string>() != hash_hex) {
+    return domain::Result<T>(domain::Error::AlreadyExists(
+        "REQUEST_ID_REUSED", "request_id was already used for a different request"));
+  }
+  if (stored[2].is_null()) return domain::Result<T>(domain::Error::Internal("stored request has no response"));
+  T result;
+  DecodeResult(stored[2].as<std::string>(), result);
+  return domain::Result<T>(std::move(result));
+}
+
+template <typename T>
+void StoreResponse(pqxx::work& tx, const domain::Partner& partner,
+                   const domain::RequestKey& key, const T& result) {
+  tx.exec_prepared0("store_response", partner.id, key.request_id, EncodeResult(result));
+}
+
+template <typename Tx>
+std::optional<domain::MemberId> ResolveMember(Tx& tx, const domain::MemberRef& ref) {
+  if (ref.member_id) {
+    if (tx.exec_prepared("member_exists", *ref.member_id).empty()) return std::nullopt;
+    return *ref.member_id;
+  }
+  const auto rows = tx.exec_prepared("find_card", ref.card_number);
+  if (rows.empty()) return std::nullopt;
+  return rows[0][0].template as<domain::MemberId>();
+}
+
+
+inline int64_t ToMicros(domain::Timestamp time) { return time.time_since_epoch().count(); }
+
+}  // namespace coalition::storage
