@@ -39,9 +39,10 @@ CoalitionServer::CoalitionServer(const Config& config, const domain::Clock* cloc
       partner_store_(database_),
       ledger_(ledger_store_, config.currency, clock_, config.hold_max_ttl_seconds),
       partner_admin_(partner_store_),
+      pricing_(partner_store_, ledger_),
       authenticator_(partner_store_, config.operator_key),
       page_tokens_(PageTokenSecret(config)),
-      partner_service_(ledger_, authenticator_, page_tokens_),
+      partner_service_(ledger_, pricing_, authenticator_, page_tokens_),
       admin_service_(partner_admin_, ledger_, authenticator_, page_tokens_) {}
 
 CoalitionServer::~CoalitionServer() {

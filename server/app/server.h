@@ -52,6 +52,7 @@ class CoalitionServer {
   storage::PgPartnerStore partner_store_;
   service::LedgerService ledger_;
   service::PartnerAdmin partner_admin_;
+  service::PricingService pricing_;
   rpc::Authenticator authenticator_;
   rpc::PageTokenCodec page_tokens_;
   rpc::PartnerServiceImpl partner_service_;

@@ -17,7 +17,24 @@ constexpr std::string_view kListPartners = "/coalition.v1.AdminService/ListPartn
 constexpr std::string_view kCreateApiKey = "/coalition.v1.AdminService/CreateApiKey";
 constexpr std::string_view kRevokeApiKey = "/coalition.v1.AdminService/RevokeApiKey";
 constexpr std::string_view kVerifyLedger = "/coalition.v1.AdminService/VerifyLedger";
+constexpr std::string_view kSetRedemptionPolicy = "/coalition.v1.AdminService/SetRedemptionPolicy";
+constexpr std::string_view kGetRedemptionPolicy = "/coalition.v1.AdminService/GetRedemptionPolicy";
 constexpr std::string_view kPartnerListScope = "partners";
+
+// The partner named by a request's `partner` oneof.
+template <typename Request>
+domain::Result<std::optional<domain::PartnerId>> PartnerIdOf(const Request& request) {
+  if (!request.has_partner_id()) return std::optional<domain::PartnerId>();
+  auto id = domain::ParseId(request.partner_id());
+  if (!id) return domain::Error::InvalidArgument("partner_id", "is not a partner id");
+  return std::optional<domain::PartnerId>(*id);
+}
+
+void ToProto(const service::PartnerAdmin::PolicyView& view, v1::RedemptionPolicyResponse* out) {
+  out->set_partner_id(std::to_string(view.partner.id));
+  rpc::ToProto(view.policy, out->mutable_policy());
+  out->set_configured(view.configured);
+}
 
 void ToProto(const domain::Partner& partner, v1::Partner* out) {
   out->set_partner_id(std::to_string(partner.id));
@@ -90,12 +107,9 @@ grpc::Status AdminServiceImpl::CreateApiKey(grpc::ServerContext* context,
                                             const v1::CreateApiKeyRequest* request,
                                             v1::CreateApiKeyResponse* response) {
   return RunCall(auth_, *context, kCreateApiKey, "", [&](const Principal&) -> Result<Ok> {
-    std::optional<domain::PartnerId> partner_id;
-    if (request->has_partner_id()) {
-      partner_id = domain::ParseId(request->partner_id());
-      if (!partner_id) return domain::Error::InvalidArgument("partner_id", "is not a partner id");
-    }
-    auto created = partners_.CreateApiKey(partner_id, request->partner_code());
+    auto partner_id = PartnerIdOf(*request);
+    if (!partner_id) return partner_id.error();
+    auto created = partners_.CreateApiKey(*partner_id, request->partner_code());
     if (!created) return created.error();
     ToProto(created->key, response->mutable_api_key());
     response->set_api_key_secret(created->secret);
@@ -131,6 +145,34 @@ grpc::Status AdminServiceImpl::VerifyLedger(grpc::ServerContext* context,
       out->set_violations(check.violations);
       for (const auto& example : check.examples) out->add_examples(example);
     }
+    return Ok{};
+  });
+}
+
+grpc::Status AdminServiceImpl::SetRedemptionPolicy(grpc::ServerContext* context,
+                                                   const v1::SetRedemptionPolicyRequest* request,
+                                                   v1::RedemptionPolicyResponse* response) {
+  return RunCall(auth_, *context, kSetRedemptionPolicy, "", [&](const Principal&) -> Result<Ok> {
+    auto partner_id = PartnerIdOf(*request);
+    if (!partner_id) return partner_id.error();
+    auto policy = FromProto(request->policy());
+    if (!policy) return policy.error();
+    auto set = partners_.SetRedemptionPolicy(*partner_id, request->partner_code(), *policy);
+    if (!set) return set.error();
+    ToProto(*set, response);
+    return Ok{};
+  });
+}
+
+grpc::Status AdminServiceImpl::GetRedemptionPolicy(grpc::ServerContext* context,
+                                                   const v1::GetRedemptionPolicyRequest* request,
+                                                   v1::RedemptionPolicyResponse* response) {
+  return RunCall(auth_, *context, kGetRedemptionPolicy, "", [&](const Principal&) -> Result<Ok> {
+    auto partner_id = PartnerIdOf(*request);
+    if (!partner_id) return partner_id.error();
+    auto found = partners_.GetRedemptionPolicy(*partner_id, request->partner_code());
+    if (!found) return found.error();
+    ToProto(*found, response);
     return Ok{};
   });
 }

@@ -24,6 +24,12 @@ class AdminServiceImpl final : public coalition::v1::AdminService::Service {
                             v1::RevokeApiKeyResponse* response) override;
   grpc::Status VerifyLedger(grpc::ServerContext* context, const v1::VerifyLedgerRequest* request,
                             v1::VerifyLedgerResponse* response) override;
+  grpc::Status SetRedemptionPolicy(grpc::ServerContext* context,
+                                   const v1::SetRedemptionPolicyRequest* request,
+                                   v1::RedemptionPolicyResponse* response) override;
+  grpc::Status GetRedemptionPolicy(grpc::ServerContext* context,
+                                   const v1::GetRedemptionPolicyRequest* request,
+                                   v1::RedemptionPolicyResponse* response) override;
 
  private:
   service::PartnerAdmin& partners_;

@@ -23,11 +23,14 @@ constexpr std::array kMethodRoles = {
     MethodRoles{"/coalition.v1.PartnerService/HoldPoints", false, true},
     MethodRoles{"/coalition.v1.PartnerService/CapturePoints", false, true},
     MethodRoles{"/coalition.v1.PartnerService/VoidHold", false, true},
+    MethodRoles{"/coalition.v1.PartnerService/QuotePrice", false, true},
     MethodRoles{"/coalition.v1.AdminService/CreatePartner", true, false},
     MethodRoles{"/coalition.v1.AdminService/ListPartners", true, false},
     MethodRoles{"/coalition.v1.AdminService/CreateApiKey", true, false},
     MethodRoles{"/coalition.v1.AdminService/RevokeApiKey", true, false},
     MethodRoles{"/coalition.v1.AdminService/VerifyLedger", true, false},
+    MethodRoles{"/coalition.v1.AdminService/SetRedemptionPolicy", true, false},
+    MethodRoles{"/coalition.v1.AdminService/GetRedemptionPolicy", true, false},
 };
 
 domain::Error Unauthenticated(std::string message) {

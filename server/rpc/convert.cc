@@ -59,4 +59,43 @@ domain::Result<domain::MemberRef> MemberRefFromProto(bool has_card, const std::s
   return ref;
 }
 
+domain::Result<domain::RedemptionPolicy> FromProto(const v1::RedemptionPolicy& policy) {
+  domain::RedemptionPolicy out;
+  out.point_value_micros = policy.point_value_micros();
+  out.block_size_points = policy.block_size_points();
+  out.min_points = policy.min_points();
+  out.max_points_share_bps = policy.max_points_share_bps();
+  out.min_cash_minor = policy.min_cash_minor();
+  out.split_points_share_bps.assign(policy.split_points_share_bps().begin(),
+                                    policy.split_points_share_bps().end());
+  switch (policy.refund_policy()) {
+    case v1::REFUND_POLICY_PROPORTIONAL: out.refund_policy = domain::RefundPolicy::kProportional; break;
+    case v1::REFUND_POLICY_CASH_FIRST: out.refund_policy = domain::RefundPolicy::kCashFirst; break;
+    case v1::REFUND_POLICY_POINTS_FIRST: out.refund_policy = domain::RefundPolicy::kPointsFirst; break;
+    case v1::REFUND_POLICY_POINTS_FORFEITED:
+      out.refund_policy = domain::RefundPolicy::kPointsForfeited;
+      break;
+    default:
+      return domain::Error::InvalidArgument("policy.refund_policy", "must be a known refund policy");
+  }
+  return out;
+}
+
+void ToProto(const domain::RedemptionPolicy& policy, v1::RedemptionPolicy* out) {
+  out->set_point_value_micros(policy.point_value_micros);
+  out->set_block_size_points(policy.block_size_points);
+  out->set_min_points(policy.min_points);
+  out->set_max_points_share_bps(policy.max_points_share_bps);
+  out->set_min_cash_minor(policy.min_cash_minor);
+  for (auto split : policy.split_points_share_bps) out->add_split_points_share_bps(split);
+  switch (policy.refund_policy) {
+    case domain::RefundPolicy::kProportional: out->set_refund_policy(v1::REFUND_POLICY_PROPORTIONAL); break;
+    case domain::RefundPolicy::kCashFirst: out->set_refund_policy(v1::REFUND_POLICY_CASH_FIRST); break;
+    case domain::RefundPolicy::kPointsFirst: out->set_refund_policy(v1::REFUND_POLICY_POINTS_FIRST); break;
+    case domain::RefundPolicy::kPointsForfeited:
+      out->set_refund_policy(v1::REFUND_POLICY_POINTS_FORFEITED);
+      break;
+  }
+}
+
 }  // namespace coalition::rpc

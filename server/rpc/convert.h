@@ -5,6 +5,7 @@
 #include "coalition/v1/types.pb.h"
 #include "domain/error.h"
 #include "domain/model.h"
+#include "domain/pricing.h"
 
 namespace coalition::rpc {
 
@@ -21,5 +22,9 @@ void ToProto(const domain::Money& money, v1::Money* out);
 domain::Result<domain::MemberRef> MemberRefFromProto(bool has_card, const std::string& card,
                                                      bool has_member_id,
                                                      const std::string& member_id);
+
+// Unknown refund policy values (including UNSPECIFIED) are INVALID_ARGUMENT.
+domain::Result<domain::RedemptionPolicy> FromProto(const v1::RedemptionPolicy& policy);
+void ToProto(const domain::RedemptionPolicy& policy, v1::RedemptionPolicy* out);
 
 }  // namespace coalition::rpc

@@ -22,6 +22,17 @@ constexpr std::string_view kListTransactions = "/coalition.v1.PartnerService/Lis
 constexpr std::string_view kHoldPoints = "/coalition.v1.PartnerService/HoldPoints";
 constexpr std::string_view kCapturePoints = "/coalition.v1.PartnerService/CapturePoints";
 constexpr std::string_view kVoidHold = "/coalition.v1.PartnerService/VoidHold";
+constexpr std::string_view kQuotePrice = "/coalition.v1.PartnerService/QuotePrice";
+
+v1::PaymentOptionKind ToProto(domain::OptionKind kind) {
+  switch (kind) {
+    case domain::OptionKind::kAllCash: return v1::PAYMENT_OPTION_KIND_ALL_CASH;
+    case domain::OptionKind::kAllPoints: return v1::PAYMENT_OPTION_KIND_ALL_POINTS;
+    case domain::OptionKind::kSplit: return v1::PAYMENT_OPTION_KIND_SPLIT;
+    case domain::OptionKind::kMaxAffordable: return v1::PAYMENT_OPTION_KIND_MAX_AFFORDABLE;
+  }
+  return v1::PAYMENT_OPTION_KIND_UNSPECIFIED;
+}
 
 v1::TransactionKind ToProto(domain::TransferKind kind) {
   switch (kind) {
@@ -252,6 +263,35 @@ grpc::Status PartnerServiceImpl::VoidHold(grpc::ServerContext* context,
                    response->set_available(result->available);
                    return Ok{};
                  });
+}
+
+grpc::Status PartnerServiceImpl::QuotePrice(grpc::ServerContext* context,
+                                            const v1::QuotePriceRequest* request,
+                                            v1::QuotePriceResponse* response) {
+  return RunCall(auth_, *context, kQuotePrice, "", [&](const Principal& caller) -> Result<Ok> {
+    std::optional<domain::MemberRef> member;
+    if (request->has_card_number() || request->has_member_id()) {
+      auto ref = MemberRefFromProto(request->has_card_number(), request->card_number(),
+                                    request->has_member_id(), request->member_id());
+      if (!ref) return ref.error();
+      member = *ref;
+    }
+    auto quote = pricing_.QuotePrice(*caller.partner, FromProto(request->price()), member);
+    if (!quote) return quote.error();
+    const auto& currency = request->price().currency_code();
+    for (const auto& option : quote->options) {
+      auto* out = response->add_options();
+      out->set_kind(ToProto(option.kind));
+      out->set_points_share_bps(option.points_share_bps);
+      out->mutable_cash()->set_currency_code(currency);
+      out->mutable_cash()->set_amount_minor(option.cash_minor);
+      out->set_points(option.points);
+      out->set_points_earned(option.points_earned);
+    }
+    response->set_point_value_micros(quote->point_value_micros);
+    if (quote->available_points) response->set_available_points(*quote->available_points);
+    return Ok{};
+  });
 }
 
 }  // namespace coalition::rpc

@@ -4,14 +4,15 @@
 #include "rpc/auth.h"
 #include "rpc/page_token.h"
 #include "service/ledger_service.h"
+#include "service/pricing_service.h"
 
 namespace coalition::rpc {
 
 class PartnerServiceImpl final : public coalition::v1::PartnerService::Service {
  public:
-  PartnerServiceImpl(service::LedgerService& ledger, const Authenticator& auth,
-                     const PageTokenCodec& page_tokens)
-      : ledger_(ledger), auth_(auth), page_tokens_(page_tokens) {}
+  PartnerServiceImpl(service::LedgerService& ledger, service::PricingService& pricing,
+                     const Authenticator& auth, const PageTokenCodec& page_tokens)
+      : ledger_(ledger), pricing_(pricing), auth_(auth), page_tokens_(page_tokens) {}
 
   grpc::Status EnrollMember(grpc::ServerContext* context,
                             const v1::EnrollMemberRequest* request,
@@ -32,9 +33,12 @@ class PartnerServiceImpl final : public coalition::v1::PartnerService::Service {
                              v1::CapturePointsResponse* response) override;
   grpc::Status VoidHold(grpc::ServerContext* context, const v1::VoidHoldRequest* request,
                         v1::VoidHoldResponse* response) override;
+  grpc::Status QuotePrice(grpc::ServerContext* context, const v1::QuotePriceRequest* request,
+                          v1::QuotePriceResponse* response) override;
 
  private:
   service::LedgerService& ledger_;
+  service::PricingService& pricing_;
   const Authenticator& auth_;
   const PageTokenCodec& page_tokens_;
 };

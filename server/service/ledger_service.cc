@@ -6,6 +6,7 @@
 #include "domain/earn.h"
 #include "domain/limits.h"
 #include "domain/validation.h"
+#include "service/pricing_service.h"
 
 namespace coalition::service {
 
@@ -99,13 +100,39 @@ Result<std::vector<domain::Partner>> PartnerAdmin::ListPartners(domain::PartnerI
   return store_.ListPartners(after, page_size);
 }
 
+Result<domain::Partner> PartnerAdmin::FindPartner(std::optional<domain::PartnerId> partner_id,
+                                                  const std::string& partner_code) {
+  if (partner_id) return store_.FindPartnerById(*partner_id);
+  if (partner_code.empty()) {
+    return Error::InvalidArgument("partner", "partner_id or partner_code is required");
+  }
+  return store_.FindPartnerByCode(partner_code);
+}
+
+Result<PartnerAdmin::PolicyView> PartnerAdmin::SetRedemptionPolicy(
+    std::optional<domain::PartnerId> partner_id, const std::string& partner_code,
+    const domain::RedemptionPolicy& policy) {
+  if (auto e = domain::ValidateRedemptionPolicy(policy)) return *e;
+  auto partner = FindPartner(partner_id, partner_code);
+  if (!partner) return partner.error();
+  auto stored = store_.SetRedemptionPolicy(partner->id, policy);
+  if (!stored) return stored.error();
+  return PolicyView{*partner, policy, true};
+}
+
+Result<PartnerAdmin::PolicyView> PartnerAdmin::GetRedemptionPolicy(
+    std::optional<domain::PartnerId> partner_id, const std::string& partner_code) {
+  auto partner = FindPartner(partner_id, partner_code);
+  if (!partner) return partner.error();
+  auto configured = store_.FindRedemptionPolicy(partner->id);
+  if (!configured) return configured.error();
+  return PolicyView{*partner, EffectiveRedemptionPolicy(*partner, *configured),
+                    configured->has_value()};
+}
+
 Result<PartnerAdmin::CreatedKey> PartnerAdmin::CreateApiKey(
     std::optional<domain::PartnerId> partner_id, const std::string& partner_code) {
-  auto partner = partner_id ? store_.FindPartnerById(*partner_id)
-                            : (partner_code.empty()
-                                   ? Result<domain::Partner>(Error::InvalidArgument(
-                                         "partner", "partner_id or partner_code is required"))
-                                   : store_.FindPartnerByCode(partner_code));
+  auto partner = FindPartner(partner_id, partner_code);
   if (!partner) return partner.error();
   auto key = GenerateApiKey(partner->code);
   auto record = store_.CreateApiKey(partner->id, key.hash, key.prefix);

@@ -83,7 +83,22 @@ class PartnerAdmin {
                                   const std::string& partner_code);
   Result<domain::ApiKeyRecord> RevokeApiKey(int64_t key_id);
 
+  struct PolicyView {
+    domain::Partner partner;
+    domain::RedemptionPolicy policy;
+    bool configured = false;
+  };
+  Result<PolicyView> SetRedemptionPolicy(std::optional<domain::PartnerId> partner_id,
+                                         const std::string& partner_code,
+                                         const domain::RedemptionPolicy& policy);
+  Result<PolicyView> GetRedemptionPolicy(std::optional<domain::PartnerId> partner_id,
+                                         const std::string& partner_code);
+
  private:
+  // Exactly one of id / code names the partner.
+  Result<domain::Partner> FindPartner(std::optional<domain::PartnerId> partner_id,
+                                      const std::string& partner_code);
+
   PartnerStore& store_;
 };
 

@@ -7,6 +7,7 @@
 
 #include "domain/error.h"
 #include "domain/model.h"
+#include "domain/pricing.h"
 
 namespace coalition::service {
 
@@ -72,6 +73,11 @@ class PartnerStore {
                                                     const std::string& key_hash,
                                                     const std::string& key_prefix) = 0;
   virtual Result<domain::ApiKeyRecord> RevokeApiKey(int64_t key_id) = 0;
+  virtual Result<domain::Ok> SetRedemptionPolicy(domain::PartnerId partner,
+                                                 const domain::RedemptionPolicy& policy) = 0;
+  // Nothing when the partner has not configured one.
+  virtual Result<std::optional<domain::RedemptionPolicy>> FindRedemptionPolicy(
+      domain::PartnerId partner) = 0;
 };
 
 }  // namespace coalition::service

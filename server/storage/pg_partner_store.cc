@@ -1,3 +1,4 @@
+#include <sstream>
 #include <string>
 
 #include "crypto/crypto.h"
@@ -122,6 +123,68 @@ Result<domain::ApiKeyRecord> PgPartnerStore::RevokeApiKey(int64_t key_id) {
         if (rows.empty()) return Error::NotFound("API_KEY_NOT_FOUND", "API key not found");
         return ApiKeyFromRow(rows[0]);
       });
+}
+
+namespace {
+
+const char* RefundPolicyName(domain::RefundPolicy policy) {
+  switch (policy) {
+    case domain::RefundPolicy::kProportional: return "PROPORTIONAL";
+    case domain::RefundPolicy::kCashFirst: return "CASH_FIRST";
+    case domain::RefundPolicy::kPointsFirst: return "POINTS_FIRST";
+    case domain::RefundPolicy::kPointsForfeited: return "POINTS_FORFEITED";
+  }
+  return "PROPORTIONAL";
+}
+
+domain::RefundPolicy ParseRefundPolicy(const std::string& name) {
+  if (name == "CASH_FIRST") return domain::RefundPolicy::kCashFirst;
+  if (name == "POINTS_FIRST") return domain::RefundPolicy::kPointsFirst;
+  if (name == "POINTS_FORFEITED") return domain::RefundPolicy::kPointsForfeited;
+  return domain::RefundPolicy::kProportional;
+}
+
+}  // namespace
+
+Result<domain::Ok> PgPartnerStore::SetRedemptionPolicy(domain::PartnerId partner,
+                                                       const domain::RedemptionPolicy& policy) {
+  std::string splits = "{";
+  for (size_t i = 0; i < policy.split_points_share_bps.size(); ++i) {
+    if (i > 0) splits += ",";
+    splits += std::to_string(policy.split_points_share_bps[i]);
+  }
+  splits += "}";
+  return database_.Transact<domain::Ok>(
+      "set_redemption_policy", [&](pqxx::work& tx) -> Result<domain::Ok> {
+        tx.exec_prepared0("upsert_redemption_policy", partner, policy.point_value_micros,
+                          policy.block_size_points, policy.min_points,
+                          policy.max_points_share_bps, policy.min_cash_minor, splits,
+                          RefundPolicyName(policy.refund_policy));
+        return domain::Ok{};
+      });
+}
+
+Result<std::optional<domain::RedemptionPolicy>> PgPartnerStore::FindRedemptionPolicy(
+    domain::PartnerId partner) {
+  using Found = std::optional<domain::RedemptionPolicy>;
+  return database_.Read<Found>("find_redemption_policy",
+                               [&](pqxx::nontransaction& tx) -> Result<Found> {
+    const auto rows = tx.exec_prepared("find_redemption_policy", partner);
+    if (rows.empty()) return Found{};
+    const auto& row = rows[0];
+    domain::RedemptionPolicy policy;
+    policy.point_value_micros = row[0].as<int64_t>();
+    policy.block_size_points = row[1].as<int64_t>();
+    policy.min_points = row[2].as<int64_t>();
+    policy.max_points_share_bps = row[3].as<int32_t>();
+    policy.min_cash_minor = row[4].as<int64_t>();
+    std::stringstream splits(row[5].as<std::string>());
+    for (std::string split; std::getline(splits, split, ',');) {
+      policy.split_points_share_bps.push_back(std::stoi(split));
+    }
+    policy.refund_policy = ParseRefundPolicy(row[6].as<std::string>());
+    return Found{policy};
+  });
 }
 
 }  // namespace coalition::storage

@@ -55,6 +55,10 @@ class PgPartnerStore final : public service::PartnerStore {
                                                     const std::string& key_hash,
                                                     const std::string& key_prefix) override;
   domain::Result<domain::ApiKeyRecord> RevokeApiKey(int64_t key_id) override;
+  domain::Result<domain::Ok> SetRedemptionPolicy(domain::PartnerId partner,
+                                                 const domain::RedemptionPolicy& policy) override;
+  domain::Result<std::optional<domain::RedemptionPolicy>> FindRedemptionPolicy(
+      domain::PartnerId partner) override;
 
  private:
   domain::Result<domain::Partner> FindPartnerWhere(const char* statement,

@@ -39,6 +39,30 @@ WHERE id = $1
 RETURNING id, partner_id, prefix, (extract(epoch from created_at) * 1000000)::bigint,
           (extract(epoch from revoked_at) * 1000000)::bigint)~";
 
+// --- redemption policies -----------------------------------------------------------
+
+// Splits travel as a text array literal ('{8000,6000}') to stay clear of
+// libpqxx 6's missing array parameters.
+inline constexpr const char* kUpsertRedemptionPolicy = R"~(
+INSERT INTO redemption_policies (partner_id, point_value_micros, block_size_points, min_points,
+                                 max_points_share_bps, min_cash_minor, split_points_share_bps,
+                                 refund_policy)
+VALUES ($1, $2, $3, $4, $5, $6, $7::integer[], $8)
+ON CONFLICT (partner_id) DO UPDATE SET
+  point_value_micros = EXCLUDED.point_value_micros,
+  block_size_points = EXCLUDED.block_size_points,
+  min_points = EXCLUDED.min_points,
+  max_points_share_bps = EXCLUDED.max_points_share_bps,
+  min_cash_minor = EXCLUDED.min_cash_minor,
+  split_points_share_bps = EXCLUDED.split_points_share_bps,
+  refund_policy = EXCLUDED.refund_policy,
+  updated_at = now())~";
+
+inline constexpr const char* kFindRedemptionPolicy = R"~(
+SELECT point_value_micros, block_size_points, min_points, max_points_share_bps, min_cash_minor,
+       array_to_string(split_points_share_bps, ','), refund_policy
+FROM redemption_policies WHERE partner_id = $1)~";
+
 // --- idempotency -------------------------------------------------------------
 
 // Claims (partner, request_id) for this transaction. A concurrent duplicate

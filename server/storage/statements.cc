@@ -17,6 +17,8 @@ void PrepareStatements(pqxx::connection& connection) {
                          "WHERE id = (SELECT partner_id FROM api_keys "
                          "WHERE key_hash = decode($1, 'hex') AND revoked_at IS NULL)");
   connection.prepare("list_partners", partner_select + "WHERE id > $1 ORDER BY id LIMIT $2");
+  connection.prepare("upsert_redemption_policy", sql::kUpsertRedemptionPolicy);
+  connection.prepare("find_redemption_policy", sql::kFindRedemptionPolicy);
   connection.prepare("claim_request", sql::kClaimRequest);
   connection.prepare("find_request", sql::kFindRequest);
   connection.prepare("store_response", sql::kStoreResponse);

@@ -831,6 +831,16 @@ class FakeAdminStub : public v1::AdminService::StubInterface {
     return grpc::Status::OK;
   }
 
+  // Redemption policies have no coalitionctl command yet.
+  grpc::Status SetRedemptionPolicy(grpc::ClientContext*, const v1::SetRedemptionPolicyRequest&,
+                                   v1::RedemptionPolicyResponse*) override {
+    return {grpc::StatusCode::UNIMPLEMENTED, "not used"};
+  }
+  grpc::Status GetRedemptionPolicy(grpc::ClientContext*, const v1::GetRedemptionPolicyRequest&,
+                                   v1::RedemptionPolicyResponse*) override {
+    return {grpc::StatusCode::UNIMPLEMENTED, "not used"};
+  }
+
   // Returned by every call when not OK.
   grpc::Status status = grpc::Status::OK;
   v1::CreatePartnerResponse create_partner_response;
@@ -847,6 +857,26 @@ class FakeAdminStub : public v1::AdminService::StubInterface {
 
  private:
   // The asynchronous API is not used by coalitionctl.
+  grpc::ClientAsyncResponseReaderInterface<v1::RedemptionPolicyResponse>*
+  AsyncSetRedemptionPolicyRaw(grpc::ClientContext*, const v1::SetRedemptionPolicyRequest&,
+                              grpc::CompletionQueue*) override {
+    return nullptr;
+  }
+  grpc::ClientAsyncResponseReaderInterface<v1::RedemptionPolicyResponse>*
+  PrepareAsyncSetRedemptionPolicyRaw(grpc::ClientContext*, const v1::SetRedemptionPolicyRequest&,
+                                     grpc::CompletionQueue*) override {
+    return nullptr;
+  }
+  grpc::ClientAsyncResponseReaderInterface<v1::RedemptionPolicyResponse>*
+  AsyncGetRedemptionPolicyRaw(grpc::ClientContext*, const v1::GetRedemptionPolicyRequest&,
+                              grpc::CompletionQueue*) override {
+    return nullptr;
+  }
+  grpc::ClientAsyncResponseReaderInterface<v1::RedemptionPolicyResponse>*
+  PrepareAsyncGetRedemptionPolicyRaw(grpc::ClientContext*, const v1::GetRedemptionPolicyRequest&,
+                                     grpc::CompletionQueue*) override {
+    return nullptr;
+  }
   grpc::ClientAsyncResponseReaderInterface<v1::CreatePartnerResponse>* AsyncCreatePartnerRaw(
       grpc::ClientContext*, const v1::CreatePartnerRequest&, grpc::CompletionQueue*) override {
     return nullptr;

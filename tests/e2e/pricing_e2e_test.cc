@@ -1,0 +1,109 @@
+#include "e2e/e2e_fixture.h"
+
+namespace coalition::testing {
+namespace {
+
+class PricingE2eTest : public E2eFixture {
+ protected:
+  grpc::Status SetPolicy(const std::string& partner_code, const v1::RedemptionPolicy& policy,
+                         v1::RedemptionPolicyResponse* response) {
+    v1::SetRedemptionPolicyRequest request;
+    request.set_partner_code(partner_code);
+    *request.mutable_policy() = policy;
+    return AdminStub()->SetRedemptionPolicy(Context(kOperatorKey).get(), request, response);
+  }
+
+  grpc::Status Quote(const std::string& key, int64_t price_minor, const std::string& card,
+                     v1::QuotePriceResponse* response) {
+    v1::QuotePriceRequest request;
+    request.mutable_price()->set_currency_code("USD");
+    request.mutable_price()->set_amount_minor(price_minor);
+    if (!card.empty()) request.set_card_number(card);
+    return PartnerStub()->QuotePrice(Context(key).get(), request, response);
+  }
+};
+
+TEST_F(PricingE2eTest, QuoteFollowsThePartnersPolicyAndTheMembersPoints) {
+  const auto store = CreatePartner("store", 1, 100);  // 1 point per dollar of cash
+  v1::RedemptionPolicy policy;
+  policy.set_point_value_micros(5'000);  // half a cent
+  policy.set_block_size_points(2'000);   // $10 blocks
+  policy.set_max_points_share_bps(10'000);
+  policy.add_split_points_share_bps(8'000);
+  policy.add_split_points_share_bps(6'000);
+  policy.set_refund_policy(v1::REFUND_POLICY_PROPORTIONAL);
+  v1::RedemptionPolicyResponse stored;
+  auto status = SetPolicy("store", policy, &stored);
+  ASSERT_TRUE(status.ok()) << sdk::FormatError(status);
+  EXPECT_TRUE(stored.configured());
+
+  v1::QuotePriceResponse quote;
+  ASSERT_TRUE(Quote(store.api_key, 10'000, "", &quote).ok());
+  ASSERT_EQ(quote.options_size(), 4);
+  EXPECT_EQ(quote.options(0).kind(), v1::PAYMENT_OPTION_KIND_ALL_CASH);
+  EXPECT_EQ(quote.options(0).points_earned(), 100);
+  EXPECT_EQ(quote.options(1).kind(), v1::PAYMENT_OPTION_KIND_ALL_POINTS);
+  EXPECT_EQ(quote.options(1).points(), 20'000);
+  EXPECT_EQ(quote.options(2).cash().amount_minor(), 2'000);  // 80/20: $20 + 16,000 points
+  EXPECT_EQ(quote.options(2).points(), 16'000);
+  EXPECT_EQ(quote.options(2).points_earned(), 20);
+  EXPECT_EQ(quote.options(3).points(), 12'000);
+  for (const auto& option : quote.options()) {
+    EXPECT_EQ(option.cash().amount_minor() * 10'000 + option.points() * 5'000, 10'000 * 10'000);
+  }
+
+  // A member with 15,500 points sees only what they can afford, and their
+  // maximum in whole blocks: 7 x 2,000.
+  ASSERT_TRUE(Enroll(store.api_key, "QUOTE-CARD").ok());
+  ASSERT_TRUE(Accrue(store.api_key, "seed", "QUOTE-CARD", 1'550'000).ok());
+  ASSERT_TRUE(Quote(store.api_key, 10'000, "QUOTE-CARD", &quote).ok());
+  EXPECT_EQ(quote.available_points(), 15'500);
+  ASSERT_EQ(quote.options_size(), 3);
+  EXPECT_EQ(quote.options(1).kind(), v1::PAYMENT_OPTION_KIND_SPLIT);
+  EXPECT_EQ(quote.options(1).points(), 12'000);
+  EXPECT_EQ(quote.options(2).kind(), v1::PAYMENT_OPTION_KIND_MAX_AFFORDABLE);
+  EXPECT_EQ(quote.options(2).points(), 14'000);
+  EXPECT_EQ(quote.options(2).cash().amount_minor(), 3'000);
+}
+
+TEST_F(PricingE2eTest, DefaultPolicyAndBadPoliciesAndPrices) {
+  const auto store = CreatePartner("store", 1, 100);
+  v1::GetRedemptionPolicyRequest get;
+  get.set_partner_code("store");
+  v1::RedemptionPolicyResponse current;
+  ASSERT_TRUE(AdminStub()->GetRedemptionPolicy(Context(kOperatorKey).get(), get, &current).ok());
+  EXPECT_FALSE(current.configured());
+  EXPECT_EQ(current.policy().point_value_micros(), 8'000);  // the redemption rate
+
+  const auto before = db_.Fingerprint();
+  v1::RedemptionPolicy bad;
+  bad.set_point_value_micros(0);
+  bad.set_block_size_points(1);
+  bad.set_refund_policy(v1::REFUND_POLICY_CASH_FIRST);
+  v1::RedemptionPolicyResponse response;
+  auto status = SetPolicy("store", bad, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(Field(status), "point_value_micros");
+  bad.set_point_value_micros(5'000);
+  bad.set_refund_policy(v1::REFUND_POLICY_UNSPECIFIED);
+  status = SetPolicy("store", bad, &response);
+  EXPECT_EQ(Field(status), "policy.refund_policy");
+  status = SetPolicy("nobody", bad, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(db_.Fingerprint(), before);
+
+  v1::QuotePriceResponse quote;
+  status = Quote(store.api_key, 0, "", &quote);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(Field(status), "price.amount_minor");
+  status = Quote(store.api_key, 500, "UNKNOWN-CARD", &quote);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(Reason(status), "MEMBER_NOT_FOUND");
+  // Default policy: 1 point = 0.8 cent, so $5 = 625 points exactly.
+  ASSERT_TRUE(Quote(store.api_key, 500, "", &quote).ok());
+  ASSERT_GE(quote.options_size(), 2);
+  EXPECT_EQ(quote.options(1).points(), 625);
+}
+
+}  // namespace
+}  // namespace coalition::testing
