@@ -59,6 +59,10 @@ class DefaultPartnerStub : public internal::PartnerStub {
                         v1::VoidHoldResponse& response) override {
     return stub_->VoidHold(&context, request, &response);
   }
+  grpc::Status QuotePrice(grpc::ClientContext& context, const v1::QuotePriceRequest& request,
+                          v1::QuotePriceResponse& response) override {
+    return stub_->QuotePrice(&context, request, &response);
+  }
 
  private:
   std::unique_ptr<v1::PartnerService::Stub> stub_;
@@ -120,6 +124,10 @@ class PartnerConnectionImpl : public PartnerConnection {
   }
   StatusOr<v1::VoidHoldResponse> VoidHold(const v1::VoidHoldRequest& request) override {
     return MoneyMove<v1::VoidHoldResponse>("VoidHold", request, &internal::PartnerStub::VoidHold);
+  }
+  StatusOr<v1::QuotePriceResponse> QuotePrice(const v1::QuotePriceRequest& request) override {
+    return Call<v1::QuotePriceResponse>("QuotePrice", request, "",
+                                        &internal::PartnerStub::QuotePrice);
   }
 
  private:

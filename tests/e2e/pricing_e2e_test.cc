@@ -1,3 +1,4 @@
+#include "coalition/sdk/partner_client.h"
 #include "e2e/e2e_fixture.h"
 
 namespace coalition::testing {
@@ -51,6 +52,19 @@ TEST_F(PricingE2eTest, QuoteFollowsThePartnersPolicyAndTheMembersPoints) {
   for (const auto& option : quote.options()) {
     EXPECT_EQ(option.cash().amount_minor() * 10'000 + option.points() * 5'000, 10'000 * 10'000);
   }
+
+  // The same through the partner SDK.
+  sdk::Options options;
+  options.endpoint = target_;
+  options.tls = false;
+  options.api_key = store.api_key;
+  sdk::PartnerClient client(sdk::MakePartnerConnection(options));
+  v1::QuotePriceRequest request;
+  request.mutable_price()->set_currency_code("USD");
+  request.mutable_price()->set_amount_minor(10'000);
+  auto via_sdk = client.QuotePrice(request);
+  ASSERT_TRUE(via_sdk.ok());
+  EXPECT_EQ(via_sdk->SerializeAsString(), quote.SerializeAsString());
 
   // A member with 15,500 points sees only what they can afford, and their
   // maximum in whole blocks: 7 x 2,000.

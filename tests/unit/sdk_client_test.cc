@@ -55,6 +55,9 @@ class MockPartnerStub : public internal::PartnerStub {
   MOCK_METHOD(grpc::Status, VoidHold,
               (grpc::ClientContext&, const v1::VoidHoldRequest&, v1::VoidHoldResponse&),
               (override));
+  MOCK_METHOD(grpc::Status, QuotePrice,
+              (grpc::ClientContext&, const v1::QuotePriceRequest&, v1::QuotePriceResponse&),
+              (override));
 };
 
 grpc::Status Unavailable() { return {grpc::StatusCode::UNAVAILABLE, "connection reset"}; }

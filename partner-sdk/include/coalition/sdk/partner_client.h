@@ -121,6 +121,18 @@ class PartnerClient {
     return connection_->VoidHold(request);
   }
 
+  /// The ways `request.price` can be paid with cash and points under the
+  /// partner's redemption policy: all cash, all points (if allowed), the fixed
+  /// splits, and for a given member only what they can afford plus the most
+  /// points they can use. cash + points x point value equals the price exactly.
+  /// Pay a chosen option with HoldPoints + CapturePoints.
+  /// Errors: INVALID_ARGUMENT (price, currency); NOT_FOUND/MEMBER_NOT_FOUND;
+  /// FAILED_PRECONDITION/REDEMPTION_NOT_CONFIGURED when points have no value here.
+  /// Read-only, hence idempotent.
+  StatusOr<v1::QuotePriceResponse> QuotePrice(const v1::QuotePriceRequest& request) {
+    return connection_->QuotePrice(request);
+  }
+
  private:
   std::shared_ptr<PartnerConnection> connection_;
 };

@@ -39,6 +39,7 @@ class PartnerConnection {
   virtual StatusOr<v1::CapturePointsResponse> CapturePoints(
       const v1::CapturePointsRequest& request) = 0;
   virtual StatusOr<v1::VoidHoldResponse> VoidHold(const v1::VoidHoldRequest& request) = 0;
+  virtual StatusOr<v1::QuotePriceResponse> QuotePrice(const v1::QuotePriceRequest& request) = 0;
 };
 
 /// A connection to `options.endpoint`. Connects lazily: an unreachable server

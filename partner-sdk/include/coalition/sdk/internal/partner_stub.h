@@ -37,6 +37,9 @@ class PartnerStub {
                                      v1::CapturePointsResponse& response) = 0;
   virtual grpc::Status VoidHold(grpc::ClientContext& context, const v1::VoidHoldRequest& request,
                                 v1::VoidHoldResponse& response) = 0;
+  virtual grpc::Status QuotePrice(grpc::ClientContext& context,
+                                  const v1::QuotePriceRequest& request,
+                                  v1::QuotePriceResponse& response) = 0;
 };
 
 /// The stub over a real channel.

@@ -29,6 +29,8 @@ class MockPartnerConnection : public PartnerConnection {
               (const v1::CapturePointsRequest& request), (override));
   MOCK_METHOD(StatusOr<v1::VoidHoldResponse>, VoidHold, (const v1::VoidHoldRequest& request),
               (override));
+  MOCK_METHOD(StatusOr<v1::QuotePriceResponse>, QuotePrice,
+              (const v1::QuotePriceRequest& request), (override));
 };
 
 }  // namespace coalition::sdk::mocks
