@@ -55,9 +55,9 @@ void Require(const domain::Result<T>& result, const std::string& what) {
 void SeedDemo(CoalitionServer& server, const std::string& keys_file) {
   auto keys = ReadKeys(keys_file);
   std::map<std::string, domain::Partner> partners;
+  auto existing = server.partner_admin().ListPartners(0, 500);
+  Require(existing, "list partners");
   for (const auto& demo : kDemoPartners) {
-    auto existing = server.partner_admin().ListPartners(0, 500);
-    Require(existing, "list partners");
     std::optional<domain::Partner> found;
     for (const auto& partner : *existing) {
       if (partner.code == demo.code) found = partner;

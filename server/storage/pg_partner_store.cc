@@ -188,4 +188,3 @@ Result<std::optional<domain::RedemptionPolicy>> PgPartnerStore::FindRedemptionPo
 }
 
 }  // namespace coalition::storage
-
