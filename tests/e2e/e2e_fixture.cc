@@ -13,7 +13,8 @@ E2eFixture::E2eFixture() {
   config.db_pool_size = 8;
   config.log_level = "warn";
   spdlog::set_level(spdlog::level::warn);
-  server_ = std::make_unique<app::CoalitionServer>(config);
+  config.hold_sweep_seconds = 1;
+  server_ = std::make_unique<app::CoalitionServer>(config, &clock_);
   server_->Start();
   target_ = "127.0.0.1:" + std::to_string(server_->port());
 }

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "app/server.h"
@@ -54,6 +55,24 @@ class E2eFixture : public ::testing::Test {
     return found == details.metadata.end() ? "" : found->second;
   }
 
+  // The server's clock: starts at the real time, moves only when a test says.
+  class ManualClock final : public domain::Clock {
+   public:
+    domain::Timestamp Now() const override {
+      std::lock_guard lock(mutex_);
+      return now_;
+    }
+    void Advance(std::chrono::seconds by) {
+      std::lock_guard lock(mutex_);
+      now_ += by;
+    }
+
+   private:
+    mutable std::mutex mutex_;
+    domain::Timestamp now_ = domain::SystemClock().Now();
+  };
+
+  ManualClock clock_;
   TestDatabase db_;
   std::unique_ptr<app::CoalitionServer> server_;
   std::string target_;

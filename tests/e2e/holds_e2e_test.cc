@@ -1,3 +1,5 @@
+#include <thread>
+
 #include "e2e/e2e_fixture.h"
 
 namespace coalition::testing {
@@ -60,6 +62,32 @@ TEST_F(HoldsE2eTest, OnlineCheckoutHoldsThenCapturesPartOfThePoints) {
   EXPECT_EQ(transactions.transactions(0).kind(), v1::TRANSACTION_KIND_HOLD_CAPTURE);
   EXPECT_EQ(transactions.transactions(0).balance_delta(), -1200);
   EXPECT_EQ(transactions.transactions(0).reference(), "basket-1");
+  ExpectLedgerConsistent();
+}
+
+TEST_F(HoldsE2eTest, TheServersSweeperReleasesExpiredHolds) {
+  const auto market = CreatePartner("market", 1, 1);
+  ASSERT_TRUE(Enroll(market.api_key, "SWEEP-CARD").ok());
+  ASSERT_TRUE(Accrue(market.api_key, "seed", "SWEEP-CARD", 100).ok());
+  v1::HoldPointsRequest hold;
+  hold.set_request_id("h1");
+  hold.set_card_number("SWEEP-CARD");
+  hold.set_points(80);
+  hold.set_ttl_seconds(60);
+  v1::HoldPointsResponse held;
+  ASSERT_TRUE(PartnerStub()->HoldPoints(Context(market.api_key).get(), hold, &held).ok());
+  EXPECT_EQ(GetMember(market.api_key, "SWEEP-CARD").available(), 20);
+
+  clock_.Advance(std::chrono::seconds(61));
+  // The sweeper wakes every second; wait for its write, bounded.
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (db_.QueryValue("SELECT status FROM holds") != "EXPIRED" &&
+         std::chrono::steady_clock::now() < give_up) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(db_.QueryValue("SELECT status FROM holds"), "EXPIRED");
+  EXPECT_EQ(db_.QueryValue("SELECT held FROM members"), "0");
+  EXPECT_EQ(GetMember(market.api_key, "SWEEP-CARD").available(), 100);
   ExpectLedgerConsistent();
 }
 
