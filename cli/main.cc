@@ -49,10 +49,37 @@ std::optional<T> IfGiven(const CLI::Option* option, const T& value) {
   return option->count() > 0 ? std::optional<T>(value) : std::nullopt;
 }
 
+// --partner, with --partner-id and --partner-code to override the guess.
+struct PartnerFlags {
+  std::string any;
+  std::string id;
+  std::string code;
+  CLI::Option* any_opt = nullptr;
+  CLI::Option* id_opt = nullptr;
+  CLI::Option* code_opt = nullptr;
+
+  void AddTo(CLI::App* command) {
+    any_opt = command->add_option(
+        "--partner", any,
+        "Partner code or id: a value in code syntax ([a-z0-9-]{2,32}, not all digits) is a "
+        "code, anything else an id");
+    id_opt = command->add_option("--partner-id", id, "Partner id (no guessing)");
+    code_opt = command->add_option("--partner-code", code, "Partner code (no guessing)");
+    any_opt->excludes(id_opt)->excludes(code_opt);
+    id_opt->excludes(code_opt);
+  }
+  bool Given() const { return any_opt->count() + id_opt->count() + code_opt->count() > 0; }
+  PartnerRef Ref() const {
+    if (id_opt->count() > 0) return {PartnerRef::Kind::kId, id};
+    if (code_opt->count() > 0) return {PartnerRef::Kind::kCode, code};
+    return ParsePartnerRef(any);
+  }
+};
+
 int Run(int argc, char** argv) {
   CLI::App app{
-      "Operate a Coalition loyalty programme: partners, API keys and ledger checks, over the "
-      "AdminService gRPC API.",
+      "Operate a Coalition loyalty programme: partners, API keys, redemption policies and "
+      "ledger checks, over the AdminService gRPC API.",
       "coalitionctl"};
   app.require_subcommand(0, 1);
   app.set_version_flag("--version", "coalitionctl " COALITION_VERSION);
@@ -132,26 +159,65 @@ int Run(int argc, char** argv) {
   partner_list->add_flag("--all", list_args.all, "Follow page tokens and list every partner");
 
   CLI::App* key_cmd = app.add_subcommand("key", "Issue and revoke partner API keys");
-  std::string partner_auto;
-  std::string partner_id;
-  std::string partner_code;
   CLI::App* key_create = key_cmd->add_subcommand(
       "create", "Issue another API key for a partner (the secret is shown once)");
-  CLI::Option* partner_auto_opt = key_create->add_option(
-      "--partner", partner_auto,
-      "Partner code or id: a value in code syntax ([a-z0-9-]{2,32}, not all digits) is a code, "
-      "anything else an id");
-  CLI::Option* partner_id_opt =
-      key_create->add_option("--partner-id", partner_id, "Partner id (no guessing)");
-  CLI::Option* partner_code_opt =
-      key_create->add_option("--partner-code", partner_code, "Partner code (no guessing)");
-  partner_auto_opt->excludes(partner_id_opt)->excludes(partner_code_opt);
-  partner_id_opt->excludes(partner_code_opt);
+  PartnerFlags key_partner;
+  key_partner.AddTo(key_create);
 
   std::string key_id;
   CLI::App* key_revoke = key_cmd->add_subcommand(
       "revoke", "Revoke an API key; it stops working at once (revoking twice is harmless)");
   key_revoke->add_option("--key-id", key_id, "Id of the key to revoke")->required();
+
+  CLI::App* policy_cmd = app.add_subcommand(
+      "policy", "Show and set partners' redemption policies (paying with cash plus points)");
+  CLI::App* policy_get = policy_cmd->add_subcommand(
+      "get", "Show a partner's redemption policy (the server default if it has none)");
+  PartnerFlags get_partner;
+  get_partner.AddTo(policy_get);
+
+  CLI::App* policy_set = policy_cmd->add_subcommand(
+      "set", "Replace a partner's redemption policy; options not given take their defaults");
+  PartnerFlags set_partner;
+  set_partner.AddTo(policy_set);
+  PolicySetArgs policy_args;
+  policy_set
+      ->add_option("--point-value-micros", policy_args.point_value_micros,
+                   "What one point pays, in micro-units of the currency (5000 = half a cent)")
+      ->required()
+      ->check(CLI::PositiveNumber);
+  policy_set
+      ->add_option("--block-size", policy_args.block_size_points,
+                   "Points are spent in multiples of this (2000 at 5000 micros = $10 blocks)")
+      ->required()
+      ->check(CLI::PositiveNumber);
+  policy_set
+      ->add_option("--min-points", policy_args.min_points,
+                   "Smallest non-zero points payment (default 0: no minimum beyond a block)")
+      ->check(CLI::NonNegativeNumber);
+  policy_set
+      ->add_option("--max-points-share-bps", policy_args.max_points_share_bps,
+                   "Largest share of a price payable with points, in basis points "
+                   "(10000 = all of it)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 10'000));
+  policy_set
+      ->add_option("--min-cash-minor", policy_args.min_cash_minor,
+                   "Smallest cash part, in minor units, of any payment that uses points "
+                   "(default 0: all-points payments allowed)")
+      ->check(CLI::NonNegativeNumber);
+  policy_set
+      ->add_option("--split", policy_args.split_points_share_bps,
+                   "A fixed split offered at checkout: the points share in basis points (8000 = "
+                   "80% points, 20% cash); repeat for several")
+      ->allow_extra_args(false)
+      ->check(CLI::Range(1, 10'000));
+  policy_set
+      ->add_option("--refund-policy", policy_args.refund_policy,
+                   "How a refund splits cash and points: proportional (in the ratio paid), "
+                   "cash-first, points-first, or points-forfeited (only cash comes back)")
+      ->capture_default_str()
+      ->check(CLI::IsMember(RefundPolicyNames()));
 
   CLI::App* verify_cmd = app.add_subcommand(
       "verify", "Check every ledger invariant over the whole database (exit 6 if any fails)");
@@ -178,15 +244,20 @@ int Run(int argc, char** argv) {
   }
 
   // A bare group ("coalitionctl partner") is a request for its menu.
-  for (CLI::App* group : {&app, partner_cmd, key_cmd}) {
+  for (CLI::App* group : {&app, partner_cmd, key_cmd, policy_cmd}) {
     if ((group == &app || group->parsed()) && group->get_subcommands().empty()) {
       std::cerr << (group == &app ? app.help() : group->help("coalitionctl"));
       return kExitUsage;
     }
   }
-  if (key_create->parsed() &&
-      partner_auto_opt->count() + partner_id_opt->count() + partner_code_opt->count() == 0) {
+  if (key_create->parsed() && !key_partner.Given()) {
     return UsageError("key create: give one of --partner, --partner-id, --partner-code");
+  }
+  if (policy_get->parsed() && !get_partner.Given()) {
+    return UsageError("policy get: give one of --partner, --partner-id, --partner-code");
+  }
+  if (policy_set->parsed() && !set_partner.Given()) {
+    return UsageError("policy set: give one of --partner, --partner-id, --partner-code");
   }
 
   FlagValues flags;
@@ -230,14 +301,11 @@ int Run(int argc, char** argv) {
 
   if (partner_create->parsed()) return commands.PartnerCreate(create_args);
   if (partner_list->parsed()) return commands.PartnerList(list_args);
-  if (key_create->parsed()) {
-    if (partner_id_opt->count() > 0) {
-      return commands.KeyCreate({PartnerRef::Kind::kId, partner_id});
-    }
-    if (partner_code_opt->count() > 0) {
-      return commands.KeyCreate({PartnerRef::Kind::kCode, partner_code});
-    }
-    return commands.KeyCreate(ParsePartnerRef(partner_auto));
+  if (key_create->parsed()) return commands.KeyCreate(key_partner.Ref());
+  if (policy_get->parsed()) return commands.PolicyGet(get_partner.Ref());
+  if (policy_set->parsed()) {
+    policy_args.partner = set_partner.Ref();
+    return commands.PolicySet(policy_args);
   }
   if (key_revoke->parsed()) return commands.KeyRevoke(key_id);
   if (verify_cmd->parsed()) return commands.Verify();

@@ -32,6 +32,41 @@ PartnerRef ParsePartnerRef(std::string_view value) {
   return PartnerRef{kind, std::string(value)};
 }
 
+std::optional<v1::RefundPolicy> ParseRefundPolicy(std::string_view name) {
+  for (int value = v1::RefundPolicy_MIN; value <= v1::RefundPolicy_MAX; ++value) {
+    if (!v1::RefundPolicy_IsValid(value)) continue;
+    const auto policy = static_cast<v1::RefundPolicy>(value);
+    if (policy != v1::REFUND_POLICY_UNSPECIFIED && RefundPolicyName(policy) == name) return policy;
+  }
+  return std::nullopt;
+}
+
+const std::vector<std::string>& RefundPolicyNames() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> result;
+    for (int value = v1::RefundPolicy_MIN; value <= v1::RefundPolicy_MAX; ++value) {
+      if (v1::RefundPolicy_IsValid(value) && value != v1::REFUND_POLICY_UNSPECIFIED) {
+        result.push_back(RefundPolicyName(static_cast<v1::RefundPolicy>(value)));
+      }
+    }
+    return result;
+  }();
+  return names;
+}
+
+namespace {
+
+template <typename Request>
+void SetPartner(Request& request, const PartnerRef& partner) {
+  if (partner.kind == PartnerRef::Kind::kId) {
+    request.set_partner_id(partner.value);
+  } else {
+    request.set_partner_code(partner.value);
+  }
+}
+
+}  // namespace
+
 AdminCommands::AdminCommands(v1::AdminService::StubInterface& stub, sdk::ChannelOptions channel,
                              OutputFormat output, std::ostream& out, std::ostream& err)
     : stub_(stub), channel_(std::move(channel)), output_(output), out_(out), err_(err) {}
@@ -122,11 +157,7 @@ int AdminCommands::PartnerList(const PartnerListArgs& args) {
 
 int AdminCommands::KeyCreate(const PartnerRef& partner) {
   v1::CreateApiKeyRequest request;
-  if (partner.kind == PartnerRef::Kind::kId) {
-    request.set_partner_id(partner.value);
-  } else {
-    request.set_partner_code(partner.value);
-  }
+  SetPartner(request, partner);
 
   grpc::ClientContext context;
   sdk::PrepareContext(context, channel_);
@@ -198,6 +229,64 @@ int AdminCommands::Verify() {
     if (!check.ok()) out_ << "  " << check.name() << ": " << check.description() << '\n';
   }
   return kExitInvariantViolated;
+}
+
+void AdminCommands::PrintPolicy(const v1::RedemptionPolicyResponse& response) {
+  if (output_ == OutputFormat::kJson) {
+    out_ << ToJson(response);
+  } else {
+    PrintFields(out_, PolicyFields(response));
+  }
+}
+
+int AdminCommands::PolicyGet(const PartnerRef& partner) {
+  v1::GetRedemptionPolicyRequest request;
+  SetPartner(request, partner);
+
+  grpc::ClientContext context;
+  sdk::PrepareContext(context, channel_);
+  v1::RedemptionPolicyResponse response;
+  if (grpc::Status status = stub_.GetRedemptionPolicy(&context, request, &response); !status.ok()) {
+    return Fail(status);
+  }
+  PrintPolicy(response);
+  return kExitOk;
+}
+
+int AdminCommands::PolicySet(const PolicySetArgs& args) {
+  const std::optional<v1::RefundPolicy> refund_policy = ParseRefundPolicy(args.refund_policy);
+  if (!refund_policy) {
+    std::string expected;
+    for (const std::string& name : RefundPolicyNames()) {
+      if (!expected.empty()) expected += ", ";
+      expected += name;
+    }
+    err_ << "error: --refund-policy: unknown policy \"" << args.refund_policy
+         << "\" (expected one of " << expected << ")\nRun with --help for more information.\n";
+    return kExitUsage;
+  }
+
+  v1::SetRedemptionPolicyRequest request;
+  SetPartner(request, args.partner);
+  v1::RedemptionPolicy* policy = request.mutable_policy();
+  policy->set_point_value_micros(args.point_value_micros);
+  policy->set_block_size_points(args.block_size_points);
+  policy->set_min_points(args.min_points);
+  policy->set_max_points_share_bps(args.max_points_share_bps);
+  policy->set_min_cash_minor(args.min_cash_minor);
+  for (const std::int32_t bps : args.split_points_share_bps) {
+    policy->add_split_points_share_bps(bps);
+  }
+  policy->set_refund_policy(*refund_policy);
+
+  grpc::ClientContext context;
+  sdk::PrepareContext(context, channel_);
+  v1::RedemptionPolicyResponse response;
+  if (grpc::Status status = stub_.SetRedemptionPolicy(&context, request, &response); !status.ok()) {
+    return Fail(status);
+  }
+  PrintPolicy(response);
+  return kExitOk;
 }
 
 }  // namespace coalition::cli

@@ -108,6 +108,53 @@ std::string FormatEarnRate(const v1::EarnRate& rate) {
   return std::to_string(rate.points()) + " pt per " + std::to_string(rate.per_amount_minor());
 }
 
+std::string FormatBps(std::int64_t bps) {
+  std::string text = sdk::FormatMinorUnits(bps, 2);
+  while (text.back() == '0') text.pop_back();
+  if (text.back() == '.') text.pop_back();
+  return text + "%";
+}
+
+std::string RefundPolicyName(v1::RefundPolicy policy) {
+  switch (policy) {
+    case v1::REFUND_POLICY_UNSPECIFIED:
+      return "unspecified";
+    case v1::REFUND_POLICY_PROPORTIONAL:
+      return "proportional";
+    case v1::REFUND_POLICY_CASH_FIRST:
+      return "cash-first";
+    case v1::REFUND_POLICY_POINTS_FIRST:
+      return "points-first";
+    case v1::REFUND_POLICY_POINTS_FORFEITED:
+      return "points-forfeited";
+    default:
+      return "unknown (" + std::to_string(static_cast<int>(policy)) + ")";
+  }
+}
+
+Fields PolicyFields(const v1::RedemptionPolicyResponse& response) {
+  const v1::RedemptionPolicy& policy = response.policy();
+  std::string splits;
+  for (const std::int32_t bps : policy.split_points_share_bps()) {
+    if (!splits.empty()) splits += ", ";
+    splits += FormatBps(bps) + " points";
+  }
+  if (splits.empty()) splits = "none";
+  return {
+      {"partner_id", response.partner_id()},
+      {"configured", response.configured() ? "yes" : "no (the server default policy)"},
+      {"point_value", FormatMicros(policy.point_value_micros()) + " per point (" +
+                          std::to_string(policy.point_value_micros()) + " micros)"},
+      {"block_size", std::to_string(policy.block_size_points()) + " points"},
+      {"min_points", std::to_string(policy.min_points())},
+      {"max_points_share", FormatBps(policy.max_points_share_bps()) + " of the price (" +
+                               std::to_string(policy.max_points_share_bps()) + " bps)"},
+      {"min_cash", std::to_string(policy.min_cash_minor()) + " (minor units)"},
+      {"splits", splits},
+      {"refund_policy", RefundPolicyName(policy.refund_policy())},
+  };
+}
+
 Fields PartnerFields(const v1::Partner& partner) {
   return {
       {"partner_id", partner.partner_id()},

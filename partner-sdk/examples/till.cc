@@ -144,6 +144,25 @@ struct MemberRef {
 // Both flags are optional to CLI11 so that the error can name the pair.
 bool CheckOneMember(const MemberRef& ref) { return ref.card.empty() != ref.member_id.empty(); }
 
+// Sets the request's `member` oneof from --card or --member-id.
+template <typename Request>
+void SetMember(Request& request, const MemberRef& ref) {
+  if (!ref.card.empty()) {
+    request.set_card_number(ref.card);
+  } else {
+    request.set_member_id(ref.member_id);
+  }
+}
+
+// For whole-number options that must be above zero.
+CLI::Validator Positive() {
+  return CLI::Validator(
+      [](const std::string& value) -> std::string {
+        return !value.empty() && value[0] != '-' && value != "0" ? "" : "must be positive";
+      },
+      "POSITIVE");
+}
+
 struct EnrollArgs {
   std::string card;
   std::string given_name;
@@ -182,11 +201,7 @@ int Enroll(v1::PartnerService::Stub& stub, const sdk::ChannelOptions& options,
 int GetMember(v1::PartnerService::Stub& stub, const sdk::ChannelOptions& options,
               const MemberRef& ref) {
   v1::GetMemberRequest request;
-  if (!ref.card.empty()) {
-    request.set_card_number(ref.card);
-  } else {
-    request.set_member_id(ref.member_id);
-  }
+  SetMember(request, ref);
   grpc::ClientContext context;
   sdk::PrepareContext(context, options);
   v1::GetMemberResponse response;
@@ -257,11 +272,7 @@ int Redeem(v1::PartnerService::Stub& stub, const sdk::ChannelOptions& options,
            const RedeemArgs& args) {
   v1::RedeemRequest request;
   request.set_request_id(RequestIdOrNew(args.request_id));
-  if (!args.member.card.empty()) {
-    request.set_card_number(args.member.card);
-  } else {
-    request.set_member_id(args.member.member_id);
-  }
+  SetMember(request, args.member);
   request.set_points(args.points);
   request.set_reference(args.reference);
 
@@ -322,10 +333,161 @@ int History(v1::PartnerService::Stub& stub, const sdk::ChannelOptions& options,
   return kExitOk;
 }
 
+std::string OptionKind(const v1::PaymentOption& option) {
+  switch (option.kind()) {
+    case v1::PAYMENT_OPTION_KIND_ALL_CASH:
+      return "all cash";
+    case v1::PAYMENT_OPTION_KIND_ALL_POINTS:
+      return "all points";
+    case v1::PAYMENT_OPTION_KIND_SPLIT: {
+      // Basis points as a percentage: 8000 -> "80%", 3350 -> "33.5%".
+      std::string share = sdk::FormatMinorUnits(option.points_share_bps(), 2);
+      while (share.back() == '0') share.pop_back();
+      if (share.back() == '.') share.pop_back();
+      return "split " + share + "% points";
+    }
+    case v1::PAYMENT_OPTION_KIND_MAX_AFFORDABLE:
+      return "most affordable";
+    default:
+      return "other";
+  }
+}
+
+struct QuoteArgs {
+  MemberRef member;
+  std::string amount;
+  std::string currency = "USD";
+};
+
+int Quote(v1::PartnerService::Stub& stub, const sdk::ChannelOptions& options,
+          const QuoteArgs& args) {
+  std::int64_t amount_minor = 0;
+  try {
+    amount_minor = sdk::ParseMinorUnits(args.amount, kFractionDigits);
+  } catch (const std::invalid_argument& e) {
+    return UsageError(e.what());
+  }
+
+  v1::QuotePriceRequest request;
+  request.mutable_price()->set_currency_code(args.currency);
+  request.mutable_price()->set_amount_minor(amount_minor);
+  const bool with_member = !args.member.card.empty() || !args.member.member_id.empty();
+  if (with_member) SetMember(request, args.member);
+
+  grpc::ClientContext context;
+  sdk::PrepareContext(context, options);
+  v1::QuotePriceResponse response;
+  if (grpc::Status status = stub.QuotePrice(&context, request, &response); !status.ok()) {
+    return ReportError(status);
+  }
+  std::cout << "price:       " << sdk::FormatMinorUnits(amount_minor, kFractionDigits) << " "
+            << args.currency << "\n"
+            << "point value: " << response.point_value_micros() << " micros per point\n";
+  if (with_member) std::cout << "available:   " << response.available_points() << " points\n";
+  if (response.options().empty()) {
+    std::cout << "no way to pay this price with points\n";
+    return kExitOk;
+  }
+  std::vector<std::vector<std::string>> rows = {{"OPTION", "CASH", "POINTS", "POINTS EARNED"}};
+  for (const v1::PaymentOption& option : response.options()) {
+    rows.push_back({OptionKind(option),
+                    sdk::FormatMinorUnits(option.cash().amount_minor(), kFractionDigits) + " " +
+                        option.cash().currency_code(),
+                    std::to_string(option.points()), std::to_string(option.points_earned())});
+  }
+  std::cout << "\n";
+  PrintTable(rows);
+  return kExitOk;
+}
+
+struct HoldArgs {
+  MemberRef member;
+  std::int64_t points = 0;
+  int ttl_seconds = 0;
+  std::string reference;
+  std::string request_id;
+};
+
+int Hold(v1::PartnerService::Stub& stub, const sdk::ChannelOptions& options, const HoldArgs& args) {
+  v1::HoldPointsRequest request;
+  request.set_request_id(RequestIdOrNew(args.request_id));
+  SetMember(request, args.member);
+  request.set_points(args.points);
+  request.set_ttl_seconds(args.ttl_seconds);
+  request.set_reference(args.reference);
+
+  grpc::ClientContext context;
+  sdk::PrepareContext(context, options);
+  v1::HoldPointsResponse response;
+  if (grpc::Status status = stub.HoldPoints(&context, request, &response); !status.ok()) {
+    return ReportError(status);
+  }
+  const v1::Hold& hold = response.hold();
+  std::cout << "held " << hold.points() << " points\n"
+            << "hold_id:     " << hold.hold_id() << "\n"
+            << "member_id:   " << hold.member_id() << "\n"
+            << "expires_at:  " << (hold.has_expires_at() ? FormatTime(hold.expires_at()) : "")
+            << "\n"
+            << "available:   " << response.available() << "\n";
+  return kExitOk;
+}
+
+struct CaptureArgs {
+  std::string hold_id;
+  std::int64_t points = 0;
+  std::string request_id;
+};
+
+int Capture(v1::PartnerService::Stub& stub, const sdk::ChannelOptions& options,
+            const CaptureArgs& args) {
+  v1::CapturePointsRequest request;
+  request.set_request_id(RequestIdOrNew(args.request_id));
+  request.set_hold_id(args.hold_id);
+  request.set_points(args.points);
+
+  grpc::ClientContext context;
+  sdk::PrepareContext(context, options);
+  v1::CapturePointsResponse response;
+  if (grpc::Status status = stub.CapturePoints(&context, request, &response); !status.ok()) {
+    return ReportError(status);
+  }
+  std::cout << "captured " << response.points_captured() << " points of hold "
+            << response.hold().hold_id() << "\n"
+            << "transfer:    " << response.transfer_id() << "\n"
+            << "captured:    " << response.points_captured() << "\n"
+            << "released:    " << response.points_released() << "\n"
+            << "balance:     " << response.balance() << "\n"
+            << "available:   " << response.available() << "\n";
+  return kExitOk;
+}
+
+struct VoidArgs {
+  std::string hold_id;
+  std::string request_id;
+};
+
+int Void(v1::PartnerService::Stub& stub, const sdk::ChannelOptions& options, const VoidArgs& args) {
+  v1::VoidHoldRequest request;
+  request.set_request_id(RequestIdOrNew(args.request_id));
+  request.set_hold_id(args.hold_id);
+
+  grpc::ClientContext context;
+  sdk::PrepareContext(context, options);
+  v1::VoidHoldResponse response;
+  if (grpc::Status status = stub.VoidHold(&context, request, &response); !status.ok()) {
+    return ReportError(status);
+  }
+  std::cout << "voided hold " << args.hold_id << "\n"
+            << "released:    " << response.points_released() << "\n"
+            << "available:   " << response.available() << "\n";
+  return kExitOk;
+}
+
 int Run(int argc, char** argv) {
   CLI::App app{
       "A partner till for Coalition, built on the partner SDK: enrol cards, look up "
-      "members, accrue and redeem points, and list a member's history at this partner.",
+      "members, accrue and redeem points, quote cash-plus-points prices, hold points and "
+      "capture or void the hold, and list a member's history at this partner.",
       "coalition-till"};
   app.require_subcommand(0, 1);
   app.failure_message([](const CLI::App*, const CLI::Error& e) {
@@ -385,15 +547,64 @@ int Run(int argc, char** argv) {
       ->excludes(redeem_card);
   redeem_cmd->add_option("--points", redeem.points, "Points to spend, a positive whole number")
       ->required()
-      ->check(CLI::Validator(
-          [](const std::string& value) -> std::string {
-            return !value.empty() && value[0] != '-' && value != "0" ? "" : "must be positive";
-          },
-          "POSITIVE"));
+      ->check(Positive());
   redeem_cmd->add_option("--reference", redeem.reference,
                          "Partner's own reference, e.g. the order number (up to 128 chars)");
   redeem_cmd->add_option("--request-id", redeem.request_id,
                          "Idempotency key, 1-64 of [A-Za-z0-9._:-] (default: a new one)");
+
+  QuoteArgs quote;
+  CLI::App* quote_cmd =
+      app.add_subcommand("quote", "Show the ways to pay a price with cash and points (read-only)");
+  quote_cmd
+      ->add_option("--amount", quote.amount,
+                   "Price, in major units with at most 2 decimals, e.g. 12.34")
+      ->required();
+  quote_cmd->add_option("--currency", quote.currency, "ISO 4217 currency code")
+      ->capture_default_str();
+  CLI::Option* quote_card = quote_cmd->add_option(
+      "--card", quote.member.card,
+      "Quote for this member: only options they can afford, plus the most points they can use");
+  quote_cmd->add_option("--member-id", quote.member.member_id, "Member id (instead of --card)")
+      ->excludes(quote_card);
+
+  HoldArgs hold;
+  CLI::App* hold_cmd = app.add_subcommand(
+      "hold", "Reserve a member's points for a payment; capture or void the hold later");
+  CLI::Option* hold_card =
+      hold_cmd->add_option("--card", hold.member.card, "Card number of the member");
+  hold_cmd->add_option("--member-id", hold.member.member_id, "Member id (instead of --card)")
+      ->excludes(hold_card);
+  hold_cmd->add_option("--points", hold.points, "Points to reserve, a positive whole number")
+      ->required()
+      ->check(Positive());
+  hold_cmd
+      ->add_option("--ttl-seconds", hold.ttl_seconds,
+                   "How long the hold lasts before the points are released by themselves "
+                   "(default: the server's, 15 minutes)")
+      ->check(Positive());
+  hold_cmd->add_option("--reference", hold.reference,
+                       "Partner's own reference, e.g. the order number (up to 128 chars)");
+  hold_cmd->add_option("--request-id", hold.request_id,
+                       "Idempotency key, 1-64 of [A-Za-z0-9._:-] (default: a new one)");
+
+  CaptureArgs capture;
+  CLI::App* capture_cmd =
+      app.add_subcommand("capture", "Spend held points; whatever is not captured is released");
+  capture_cmd->add_option("--hold-id", capture.hold_id, "Hold to capture")->required();
+  capture_cmd
+      ->add_option("--points", capture.points,
+                   "Points to spend, at most the hold's (default: all of them)")
+      ->check(Positive());
+  capture_cmd->add_option("--request-id", capture.request_id,
+                          "Idempotency key, 1-64 of [A-Za-z0-9._:-] (default: a new one)");
+
+  VoidArgs void_args;
+  CLI::App* void_cmd =
+      app.add_subcommand("void", "Release a hold without spending any of its points");
+  void_cmd->add_option("--hold-id", void_args.hold_id, "Hold to release")->required();
+  void_cmd->add_option("--request-id", void_args.request_id,
+                       "Idempotency key, 1-64 of [A-Za-z0-9._:-] (default: a new one)");
 
   HistoryArgs history;
   CLI::App* history_cmd =
@@ -406,8 +617,9 @@ int Run(int argc, char** argv) {
 
   // Set last: subcommands copy the footer when created.
   app.footer(
-      "Money moves (enroll, accrue, redeem) are idempotent on --request-id: when it is not\n"
-      "given a fresh one is printed on stderr; rerun with it to retry without posting twice.\n"
+      "Money moves (enroll, accrue, redeem, hold, capture, void) are idempotent on\n"
+      "--request-id: when it is not given a fresh one is printed on stderr; rerun with it to\n"
+      "retry without posting twice.\n"
       "Exit codes: 0 ok, 1 other error, 2 usage or INVALID_ARGUMENT, 3 NOT_FOUND,\n"
       "4 FAILED_PRECONDITION or ALREADY_EXISTS, 5 UNAUTHENTICATED or PERMISSION_DENIED.");
 
@@ -450,6 +662,15 @@ int Run(int argc, char** argv) {
     }
     return Redeem(*stub, options, redeem);
   }
+  if (quote_cmd->parsed()) return Quote(*stub, options, quote);
+  if (hold_cmd->parsed()) {
+    if (!CheckOneMember(hold.member)) {
+      return UsageError("hold: give exactly one of --card, --member-id");
+    }
+    return Hold(*stub, options, hold);
+  }
+  if (capture_cmd->parsed()) return Capture(*stub, options, capture);
+  if (void_cmd->parsed()) return Void(*stub, options, void_args);
   if (history_cmd->parsed()) return History(*stub, options, history);
   std::cerr << app.help();
   return kExitUsage;

@@ -785,6 +785,78 @@ TEST(ParsePartnerRefTest, CodeOrId) {
   }
 }
 
+v1::RedemptionPolicyResponse SamplePolicy() {
+  v1::RedemptionPolicyResponse response;
+  response.set_partner_id("17");
+  response.set_configured(true);
+  v1::RedemptionPolicy* policy = response.mutable_policy();
+  policy->set_point_value_micros(5'000);
+  policy->set_block_size_points(2'000);
+  policy->set_min_points(4'000);
+  policy->set_max_points_share_bps(8'000);
+  policy->set_min_cash_minor(100);
+  policy->add_split_points_share_bps(8'000);
+  policy->add_split_points_share_bps(3'350);
+  policy->set_refund_policy(v1::REFUND_POLICY_CASH_FIRST);
+  return response;
+}
+
+TEST(FormatTest, Bps) {
+  EXPECT_EQ(FormatBps(10'000), "100%");
+  EXPECT_EQ(FormatBps(8'000), "80%");
+  EXPECT_EQ(FormatBps(8'050), "80.5%");
+  EXPECT_EQ(FormatBps(3'333), "33.33%");
+  EXPECT_EQ(FormatBps(1), "0.01%");
+  EXPECT_EQ(FormatBps(0), "0%");
+}
+
+TEST(RefundPolicyTest, NamesRoundTrip) {
+  const std::pair<std::string, v1::RefundPolicy> cases[] = {
+      {"proportional", v1::REFUND_POLICY_PROPORTIONAL},
+      {"cash-first", v1::REFUND_POLICY_CASH_FIRST},
+      {"points-first", v1::REFUND_POLICY_POINTS_FIRST},
+      {"points-forfeited", v1::REFUND_POLICY_POINTS_FORFEITED},
+  };
+  std::vector<std::string> names;
+  for (const auto& [name, policy] : cases) {
+    SCOPED_TRACE(name);
+    EXPECT_EQ(ParseRefundPolicy(name), policy);
+    EXPECT_EQ(RefundPolicyName(policy), name);
+    names.push_back(name);
+  }
+  EXPECT_EQ(RefundPolicyNames(), names);
+  for (const char* bad : {"", "unspecified", "Proportional", "PROPORTIONAL",
+                          "REFUND_POLICY_CASH_FIRST", "cash_first", "cash-first ", "2"}) {
+    SCOPED_TRACE(bad);
+    EXPECT_EQ(ParseRefundPolicy(bad), std::nullopt);
+  }
+  EXPECT_EQ(RefundPolicyName(v1::REFUND_POLICY_UNSPECIFIED), "unspecified");
+  EXPECT_EQ(RefundPolicyName(static_cast<v1::RefundPolicy>(42)), "unknown (42)");
+}
+
+TEST(FormatTest, PolicyFields) {
+  const Fields fields = PolicyFields(SamplePolicy());
+  const Fields expected = {
+      {"partner_id", "17"},
+      {"configured", "yes"},
+      {"point_value", "0.005 per point (5000 micros)"},
+      {"block_size", "2000 points"},
+      {"min_points", "4000"},
+      {"max_points_share", "80% of the price (8000 bps)"},
+      {"min_cash", "100 (minor units)"},
+      {"splits", "80% points, 33.5% points"},
+      {"refund_policy", "cash-first"},
+  };
+  EXPECT_EQ(fields, expected);
+
+  v1::RedemptionPolicyResponse fallback = SamplePolicy();
+  fallback.set_configured(false);
+  fallback.mutable_policy()->clear_split_points_share_bps();
+  const Fields fallback_fields = PolicyFields(fallback);
+  EXPECT_EQ(fallback_fields[1].second, "no (the server default policy)");
+  EXPECT_EQ(fallback_fields[7].second, "none");
+}
+
 // ---------------------------------------------------------------------------
 // AdminCommands over a fake stub
 
@@ -831,14 +903,21 @@ class FakeAdminStub : public v1::AdminService::StubInterface {
     return grpc::Status::OK;
   }
 
-  // Redemption policies have no coalitionctl command yet.
-  grpc::Status SetRedemptionPolicy(grpc::ClientContext*, const v1::SetRedemptionPolicyRequest&,
-                                   v1::RedemptionPolicyResponse*) override {
-    return {grpc::StatusCode::UNIMPLEMENTED, "not used"};
+  grpc::Status SetRedemptionPolicy(grpc::ClientContext*,
+                                   const v1::SetRedemptionPolicyRequest& request,
+                                   v1::RedemptionPolicyResponse* response) override {
+    set_policy_requests.push_back(request);
+    if (!status.ok()) return status;
+    *response = policy_response;
+    return grpc::Status::OK;
   }
-  grpc::Status GetRedemptionPolicy(grpc::ClientContext*, const v1::GetRedemptionPolicyRequest&,
-                                   v1::RedemptionPolicyResponse*) override {
-    return {grpc::StatusCode::UNIMPLEMENTED, "not used"};
+  grpc::Status GetRedemptionPolicy(grpc::ClientContext*,
+                                   const v1::GetRedemptionPolicyRequest& request,
+                                   v1::RedemptionPolicyResponse* response) override {
+    get_policy_requests.push_back(request);
+    if (!status.ok()) return status;
+    *response = policy_response;
+    return grpc::Status::OK;
   }
 
   // Returned by every call when not OK.
@@ -848,12 +927,15 @@ class FakeAdminStub : public v1::AdminService::StubInterface {
   v1::CreateApiKeyResponse create_key_response;
   v1::RevokeApiKeyResponse revoke_response;
   v1::VerifyLedgerResponse verify_response;
+  v1::RedemptionPolicyResponse policy_response;  // for both policy calls
 
   std::vector<v1::CreatePartnerRequest> create_partner_requests;
   std::vector<v1::ListPartnersRequest> list_requests;
   std::vector<v1::CreateApiKeyRequest> create_key_requests;
   std::vector<v1::RevokeApiKeyRequest> revoke_requests;
   int verify_calls = 0;
+  std::vector<v1::SetRedemptionPolicyRequest> set_policy_requests;
+  std::vector<v1::GetRedemptionPolicyRequest> get_policy_requests;
 
  private:
   // The asynchronous API is not used by coalitionctl.
@@ -1168,6 +1250,161 @@ TEST_F(AdminCommandsTest, VerifyRpcFailure) {
   EXPECT_EQ(err_.str(),
             "error: PERMISSION_DENIED (PERMISSION_DENIED): this credential may not call this "
             "method\n");
+}
+
+TEST_F(AdminCommandsTest, PolicyGetByCodeOrIdPrintsTable) {
+  stub_.policy_response = SamplePolicy();
+  EXPECT_EQ(Commands().PolicyGet({PartnerRef::Kind::kCode, "acme"}), kExitOk);
+  ASSERT_EQ(stub_.get_policy_requests.size(), 1u);
+  EXPECT_EQ(stub_.get_policy_requests[0].partner_case(),
+            v1::GetRedemptionPolicyRequest::kPartnerCode);
+  EXPECT_EQ(stub_.get_policy_requests[0].partner_code(), "acme");
+  EXPECT_EQ(out_.str(),
+            "partner_id:        17\n"
+            "configured:        yes\n"
+            "point_value:       0.005 per point (5000 micros)\n"
+            "block_size:        2000 points\n"
+            "min_points:        4000\n"
+            "max_points_share:  80% of the price (8000 bps)\n"
+            "min_cash:          100 (minor units)\n"
+            "splits:            80% points, 33.5% points\n"
+            "refund_policy:     cash-first\n");
+  EXPECT_EQ(err_.str(), "");
+
+  EXPECT_EQ(Commands().PolicyGet({PartnerRef::Kind::kId, "17"}), kExitOk);
+  ASSERT_EQ(stub_.get_policy_requests.size(), 2u);
+  EXPECT_EQ(stub_.get_policy_requests[1].partner_case(),
+            v1::GetRedemptionPolicyRequest::kPartnerId);
+  EXPECT_EQ(stub_.get_policy_requests[1].partner_id(), "17");
+}
+
+TEST_F(AdminCommandsTest, PolicyGetJson) {
+  stub_.policy_response = SamplePolicy();
+  stub_.policy_response.set_configured(false);
+  EXPECT_EQ(Commands(OutputFormat::kJson).PolicyGet({PartnerRef::Kind::kCode, "acme"}), kExitOk);
+  const json doc = json::parse(out_.str());
+  EXPECT_EQ(doc.at("partner_id"), "17");
+  EXPECT_EQ(doc.at("configured"), false);
+  const json& policy = doc.at("policy");
+  EXPECT_EQ(policy.at("point_value_micros"), "5000");  // int64 as a string, per proto JSON
+  EXPECT_EQ(policy.at("block_size_points"), "2000");
+  EXPECT_EQ(policy.at("max_points_share_bps"), 8000);
+  EXPECT_EQ(policy.at("split_points_share_bps"), json::array({8000, 3350}));
+  EXPECT_EQ(policy.at("refund_policy"), "REFUND_POLICY_CASH_FIRST");
+}
+
+TEST_F(AdminCommandsTest, PolicyGetUnknownPartner) {
+  stub_.status = RichStatus(grpc::StatusCode::NOT_FOUND, "partner not found", "PARTNER_NOT_FOUND");
+  EXPECT_EQ(Commands().PolicyGet({PartnerRef::Kind::kCode, "nope"}), kExitNotFound);
+  EXPECT_EQ(out_.str(), "");
+  EXPECT_EQ(err_.str(), "error: NOT_FOUND (PARTNER_NOT_FOUND): partner not found\n");
+}
+
+PolicySetArgs SamplePolicySetArgs() {
+  PolicySetArgs args;
+  args.partner = {PartnerRef::Kind::kCode, "acme"};
+  args.point_value_micros = 5'000;
+  args.block_size_points = 2'000;
+  args.min_points = 4'000;
+  args.max_points_share_bps = 8'000;
+  args.min_cash_minor = 100;
+  args.split_points_share_bps = {8'000, 3'350};
+  args.refund_policy = "cash-first";
+  return args;
+}
+
+TEST_F(AdminCommandsTest, PolicySetSendsEveryField) {
+  stub_.policy_response = SamplePolicy();
+  EXPECT_EQ(Commands().PolicySet(SamplePolicySetArgs()), kExitOk);
+  ASSERT_EQ(stub_.set_policy_requests.size(), 1u);
+  const v1::SetRedemptionPolicyRequest& request = stub_.set_policy_requests[0];
+  EXPECT_EQ(request.partner_case(), v1::SetRedemptionPolicyRequest::kPartnerCode);
+  EXPECT_EQ(request.partner_code(), "acme");
+  const v1::RedemptionPolicy& policy = request.policy();
+  EXPECT_EQ(policy.point_value_micros(), 5'000);
+  EXPECT_EQ(policy.block_size_points(), 2'000);
+  EXPECT_EQ(policy.min_points(), 4'000);
+  EXPECT_EQ(policy.max_points_share_bps(), 8'000);
+  EXPECT_EQ(policy.min_cash_minor(), 100);
+  ASSERT_EQ(policy.split_points_share_bps_size(), 2);
+  EXPECT_EQ(policy.split_points_share_bps(0), 8'000);
+  EXPECT_EQ(policy.split_points_share_bps(1), 3'350);
+  EXPECT_EQ(policy.refund_policy(), v1::REFUND_POLICY_CASH_FIRST);
+
+  // Prints what the server stored.
+  const std::vector<std::string> lines = Lines(out_.str());
+  ASSERT_EQ(lines.size(), 9u) << out_.str();
+  EXPECT_EQ(lines[0], "partner_id:        17");
+  EXPECT_EQ(lines[7], "splits:            80% points, 33.5% points");
+  EXPECT_EQ(lines[8], "refund_policy:     cash-first");
+  EXPECT_EQ(err_.str(), "");
+}
+
+TEST_F(AdminCommandsTest, PolicySetDefaults) {
+  PolicySetArgs args;
+  args.partner = {PartnerRef::Kind::kId, "17"};
+  args.point_value_micros = 10'000;
+  args.block_size_points = 100;
+  EXPECT_EQ(Commands().PolicySet(args), kExitOk);
+  ASSERT_EQ(stub_.set_policy_requests.size(), 1u);
+  const v1::SetRedemptionPolicyRequest& request = stub_.set_policy_requests[0];
+  EXPECT_EQ(request.partner_case(), v1::SetRedemptionPolicyRequest::kPartnerId);
+  EXPECT_EQ(request.partner_id(), "17");
+  EXPECT_EQ(request.policy().min_points(), 0);
+  EXPECT_EQ(request.policy().max_points_share_bps(), 10'000);
+  EXPECT_EQ(request.policy().min_cash_minor(), 0);
+  EXPECT_EQ(request.policy().split_points_share_bps_size(), 0);
+  EXPECT_EQ(request.policy().refund_policy(), v1::REFUND_POLICY_PROPORTIONAL);
+}
+
+TEST_F(AdminCommandsTest, PolicySetParsesRefundPolicy) {
+  const std::pair<std::string, v1::RefundPolicy> cases[] = {
+      {"proportional", v1::REFUND_POLICY_PROPORTIONAL},
+      {"cash-first", v1::REFUND_POLICY_CASH_FIRST},
+      {"points-first", v1::REFUND_POLICY_POINTS_FIRST},
+      {"points-forfeited", v1::REFUND_POLICY_POINTS_FORFEITED},
+  };
+  for (const auto& [name, policy] : cases) {
+    SCOPED_TRACE(name);
+    PolicySetArgs args = SamplePolicySetArgs();
+    args.refund_policy = name;
+    stub_.set_policy_requests.clear();
+    EXPECT_EQ(Commands().PolicySet(args), kExitOk);
+    ASSERT_EQ(stub_.set_policy_requests.size(), 1u);
+    EXPECT_EQ(stub_.set_policy_requests[0].policy().refund_policy(), policy);
+  }
+}
+
+TEST_F(AdminCommandsTest, PolicySetBadRefundPolicyIsUsageError) {
+  PolicySetArgs args = SamplePolicySetArgs();
+  args.refund_policy = "cash_first";
+  EXPECT_EQ(Commands().PolicySet(args), kExitUsage);
+  EXPECT_TRUE(stub_.set_policy_requests.empty());  // nothing sent
+  EXPECT_EQ(out_.str(), "");
+  EXPECT_EQ(err_.str(),
+            "error: --refund-policy: unknown policy \"cash_first\" (expected one of "
+            "proportional, cash-first, points-first, points-forfeited)\n"
+            "Run with --help for more information.\n");
+}
+
+TEST_F(AdminCommandsTest, PolicySetJson) {
+  stub_.policy_response = SamplePolicy();
+  EXPECT_EQ(Commands(OutputFormat::kJson).PolicySet(SamplePolicySetArgs()), kExitOk);
+  const json doc = json::parse(out_.str());
+  EXPECT_EQ(doc.at("configured"), true);
+  EXPECT_EQ(doc.at("policy").at("refund_policy"), "REFUND_POLICY_CASH_FIRST");
+  EXPECT_EQ(doc.at("policy").at("min_cash_minor"), "100");
+}
+
+TEST_F(AdminCommandsTest, PolicySetRejectedByServer) {
+  stub_.status =
+      RichStatus(grpc::StatusCode::INVALID_ARGUMENT, "policy.block_size_points: must be positive",
+                 "INVALID_ARGUMENT", "policy.block_size_points");
+  EXPECT_EQ(Commands().PolicySet(SamplePolicySetArgs()), kExitUsage);
+  EXPECT_EQ(out_.str(), "");
+  EXPECT_EQ(err_.str(),
+            "error: INVALID_ARGUMENT (INVALID_ARGUMENT): policy.block_size_points: must be "
+            "positive [field=policy.block_size_points]\n");
 }
 
 }  // namespace

@@ -2,8 +2,10 @@
 
 #include <cstdint>
 #include <iosfwd>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "coalition/cli/settings.h"
 #include "coalition/sdk/channel.h"
@@ -11,7 +13,7 @@
 
 namespace coalition::cli {
 
-/// How `key create --partner VALUE` addresses the partner.
+/// How `key create --partner VALUE` (and `policy get/set`) address the partner.
 struct PartnerRef {
   enum class Kind { kId, kCode };
   Kind kind = Kind::kCode;
@@ -23,6 +25,13 @@ struct PartnerRef {
 /// digits is taken as a numeric id, although it is also a valid code: use
 /// --partner-code to force the code reading.
 PartnerRef ParsePartnerRef(std::string_view value);
+
+/// The --refund-policy names: "proportional", "cash-first", "points-first",
+/// "points-forfeited". nullopt for anything else (including "" and upper case).
+std::optional<coalition::v1::RefundPolicy> ParseRefundPolicy(std::string_view name);
+
+/// The accepted --refund-policy names, in enum order, for help and errors.
+const std::vector<std::string>& RefundPolicyNames();
 
 struct PartnerCreateArgs {
   std::string code;
@@ -41,6 +50,19 @@ struct PartnerListArgs {
   bool all = false;
 };
 
+/// `policy set`: the whole policy, replacing the partner's current one.
+struct PolicySetArgs {
+  PartnerRef partner;
+  std::int64_t point_value_micros = 0;
+  std::int64_t block_size_points = 0;
+  std::int64_t min_points = 0;
+  std::int32_t max_points_share_bps = 10'000;
+  std::int64_t min_cash_minor = 0;
+  std::vector<std::int32_t> split_points_share_bps;
+  /// One of RefundPolicyNames(); anything else is a usage error.
+  std::string refund_policy = "proportional";
+};
+
 /// The coalitionctl commands over AdminService. Each returns the process exit
 /// code; failures print one `error: ...` line on `err`. Results go to `out`
 /// as a table or one JSON document. Takes the stub interface so tests can
@@ -56,10 +78,15 @@ class AdminCommands {
   int KeyRevoke(const std::string& key_id);
   /// kExitOk when every invariant holds, kExitInvariantViolated otherwise.
   int Verify();
+  /// The partner's redemption policy, or the server default (configured: no).
+  int PolicyGet(const PartnerRef& partner);
+  /// Replaces the partner's redemption policy; prints the stored one.
+  int PolicySet(const PolicySetArgs& args);
 
  private:
   int Fail(const grpc::Status& status);
   void WarnSecretShownOnce();
+  void PrintPolicy(const coalition::v1::RedemptionPolicyResponse& response);
 
   coalition::v1::AdminService::StubInterface& stub_;
   sdk::ChannelOptions channel_;

@@ -52,6 +52,18 @@ std::string FormatMicros(std::int64_t micros);
 /// "1 pt per 100" (points per amount in minor units).
 std::string FormatEarnRate(const coalition::v1::EarnRate& rate);
 
+/// Basis points as a percentage: 10000 -> "100%", 8050 -> "80.5%",
+/// 1 -> "0.01%".
+std::string FormatBps(std::int64_t bps);
+
+/// The --refund-policy spelling of `policy` ("cash-first"); "unspecified"
+/// for REFUND_POLICY_UNSPECIFIED and "unknown (N)" for values this build does
+/// not know.
+std::string RefundPolicyName(coalition::v1::RefundPolicy policy);
+
+/// The fields of a redemption policy response, for PrintFields.
+Fields PolicyFields(const coalition::v1::RedemptionPolicyResponse& response);
+
 /// The fields of one partner, for PrintFields.
 Fields PartnerFields(const coalition::v1::Partner& partner);
 
