@@ -66,8 +66,7 @@ pqxx::result ReserveReleasingExpired(pqxx::work& tx, domain::MemberId member,
                                      const std::function<pqxx::result()>& reserve) {
   auto reserved = reserve();
   if (!reserved.empty()) return reserved;
-  const auto expired = tx.exec_prepared1("expire_member_holds", member, ToMicros(now));
-  if (expired[2].as<int64_t>() == 0) return reserved;
+  if (ReleaseExpiredHolds(tx, member, now) == 0) return reserved;
   return reserve();
 }
 
@@ -184,8 +183,7 @@ Result<int> PgLedgerStore::ExpireDueHolds(domain::Timestamp now, int limit) {
   // locks at once against live traffic.
   for (const auto member_id : *members) {
     auto expired = database_.Transact<int>("expire_holds", [&](pqxx::work& tx) -> Result<int> {
-      return static_cast<int>(
-          tx.exec_prepared1("expire_member_holds", member_id, ToMicros(now))[2].as<int64_t>());
+      return static_cast<int>(ReleaseExpiredHolds(tx, member_id, now));
     });
     if (!expired) return expired.error();
     released += *expired;

@@ -122,9 +122,7 @@ Result<domain::RedeemResult> PgLedgerStore::Redeem(const domain::Partner& partne
         const auto member_id = ResolveMember(tx, command.member);
         if (!member_id) return MemberNotFound();
         auto debited = tx.exec_prepared("debit_member", *member_id, command.points);
-        if (debited.empty() &&
-            tx.exec_prepared1("expire_member_holds", *member_id, ToMicros(now))[2].as<int64_t>() >
-                0) {
+        if (debited.empty() && ReleaseExpiredHolds(tx, *member_id, now) > 0) {
           // Expired holds were still counted as held; released now, try again.
           debited = tx.exec_prepared("debit_member", *member_id, command.points);
         }

@@ -200,8 +200,9 @@ inline constexpr const char* kHoldColumns =
     "(extract(epoch from expires_at) * 1000000)::bigint, coalesce(captured_points, 0), "
     "capture_transfer_id, reference";
 
-// Releases the member's open holds that expired by $2, and locks the member
-// row. Returns balance and held afterwards and how many holds it released.
+// Releases the member's open holds that expired by $2 (run it with the member
+// row already locked: see ReleaseExpiredHolds). Returns balance and held
+// afterwards and how many holds it released.
 inline constexpr const char* kExpireMemberHolds = R"~(
 WITH expired AS (
   UPDATE holds SET status = 'EXPIRED', closed_at = )~" COALITION_SQL_TIME("$2") R"~(

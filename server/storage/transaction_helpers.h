@@ -66,4 +66,13 @@ std::optional<domain::MemberId> ResolveMember(Tx& tx, const domain::MemberRef& r
 
 inline int64_t ToMicros(domain::Timestamp time) { return time.time_since_epoch().count(); }
 
+// Releases the member's open holds that expired by `now`; returns how many.
+// Locks the member row first, in the same order as capture and void (member,
+// then hold), so the sweeper and live traffic never deadlock on each other.
+inline int64_t ReleaseExpiredHolds(pqxx::work& tx, domain::MemberId member,
+                                   domain::Timestamp now) {
+  tx.exec_prepared1("lock_member", member);
+  return tx.exec_prepared1("expire_member_holds", member, ToMicros(now))[2].as<int64_t>();
+}
+
 }  // namespace coalition::storage
