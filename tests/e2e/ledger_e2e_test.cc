@@ -316,7 +316,7 @@ TEST_F(LedgerE2eTest, TransactionsArePagedWithSignedTokensAndScopedToTheCaller) 
   EXPECT_EQ(last.transactions(0).points(), 999);
 }
 
-TEST_F(LedgerE2eTest, HealthIsServingAndGoesNotServingOnShutdown) {
+TEST_F(LedgerE2eTest, HealthIsServingAndStopsAnsweringAfterShutdown) {
   auto health = grpc::health::v1::Health::NewStub(
       grpc::CreateChannel(target_, grpc::InsecureChannelCredentials()));
   grpc::health::v1::HealthCheckResponse response;
