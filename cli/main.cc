@@ -2,7 +2,6 @@
 // the command line to the library (settings, commands, output), so that all
 // behaviour worth testing lives in coalitionctl_lib.
 
-#include <grpc/support/log.h>
 #include <grpcpp/grpcpp.h>
 
 #include <CLI/CLI.hpp>
@@ -33,11 +32,6 @@ constexpr std::chrono::minutes kVerifyTimeout{10};
 // gRPC core reports transport failures (a failed TLS handshake, say) on
 // stderr by itself; the status printed afterwards already says what failed, in
 // one line. Setting GRPC_VERBOSITY brings the core logs back for debugging.
-void DiscardGrpcLog(gpr_log_func_args* /*args*/) {}
-
-void QuietGrpcLogs() {
-  if (std::getenv("GRPC_VERBOSITY") == nullptr) gpr_set_log_function(DiscardGrpcLog);
-}
 
 int UsageError(const std::string& message) {
   std::cerr << "error: " << message << "\nRun with --help for more information.\n";
@@ -236,7 +230,7 @@ int Run(int argc, char** argv) {
       "4 FAILED_PRECONDITION or ALREADY_EXISTS, 5 UNAUTHENTICATED or PERMISSION_DENIED,\n"
       "6 verify found a violated ledger invariant.");
 
-  QuietGrpcLogs();
+  coalition::sdk::QuietGrpcLogs();
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -4,7 +4,6 @@
 // without double-posting.
 
 #include <google/protobuf/util/time_util.h>
-#include <grpc/support/log.h>
 #include <grpcpp/grpcpp.h>
 
 #include <CLI/CLI.hpp>
@@ -18,6 +17,7 @@
 #include <vector>
 
 #include "coalition/sdk/channel.h"
+#include "coalition/sdk/command_line.h"
 #include "coalition/sdk/errors.h"
 #include "coalition/sdk/money.h"
 #include "coalition/sdk/request_id.h"
@@ -28,43 +28,16 @@ namespace {
 namespace v1 = ::coalition::v1;
 namespace sdk = ::coalition::sdk;
 
-constexpr int kExitOk = 0;
-constexpr int kExitFailure = 1;
-constexpr int kExitUsage = 2;
-constexpr int kExitNotFound = 3;
-constexpr int kExitConflict = 4;
-constexpr int kExitAuth = 5;
+using sdk::ExitCodeFor;
+using sdk::kExitAuth;
+using sdk::kExitConflict;
+using sdk::kExitFailure;
+using sdk::kExitNotFound;
+using sdk::kExitOk;
+using sdk::kExitUsage;
 
 // The till's currencies all have cents; a JPY till would pass 0.
 constexpr int kFractionDigits = 2;
-
-// gRPC core reports transport failures (a failed TLS handshake, say) on
-// stderr by itself; the status printed afterwards already says what failed, in
-// one line. Setting GRPC_VERBOSITY brings the core logs back for debugging.
-void DiscardGrpcLog(gpr_log_func_args* /*args*/) {}
-
-void QuietGrpcLogs() {
-  if (std::getenv("GRPC_VERBOSITY") == nullptr) gpr_set_log_function(DiscardGrpcLog);
-}
-
-int ExitCodeFor(grpc::StatusCode code) {
-  switch (code) {
-    case grpc::StatusCode::OK:
-      return kExitOk;
-    case grpc::StatusCode::INVALID_ARGUMENT:
-      return kExitUsage;
-    case grpc::StatusCode::NOT_FOUND:
-      return kExitNotFound;
-    case grpc::StatusCode::FAILED_PRECONDITION:
-    case grpc::StatusCode::ALREADY_EXISTS:
-      return kExitConflict;
-    case grpc::StatusCode::UNAUTHENTICATED:
-    case grpc::StatusCode::PERMISSION_DENIED:
-      return kExitAuth;
-    default:
-      return kExitFailure;
-  }
-}
 
 int ReportError(const grpc::Status& status) {
   std::cerr << "error: " << sdk::FormatError(status) << "\n";
@@ -623,7 +596,7 @@ int Run(int argc, char** argv) {
       "Exit codes: 0 ok, 1 other error, 2 usage or INVALID_ARGUMENT, 3 NOT_FOUND,\n"
       "4 FAILED_PRECONDITION or ALREADY_EXISTS, 5 UNAUTHENTICATED or PERMISSION_DENIED.");
 
-  QuietGrpcLogs();
+  sdk::QuietGrpcLogs();
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

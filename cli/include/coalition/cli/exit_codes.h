@@ -1,23 +1,18 @@
 #pragma once
 
-#include <grpcpp/support/status.h>
+#include "coalition/sdk/command_line.h"
 
 namespace coalition::cli {
 
-// Distinct codes so scripts can branch without parsing messages.
-inline constexpr int kExitOk = 0;
-inline constexpr int kExitFailure = 1;
-/// Bad command line or config, or the server said INVALID_ARGUMENT.
-inline constexpr int kExitUsage = 2;
-inline constexpr int kExitNotFound = 3;
-/// FAILED_PRECONDITION or ALREADY_EXISTS: the request conflicts with state.
-inline constexpr int kExitConflict = 4;
-/// UNAUTHENTICATED or PERMISSION_DENIED.
-inline constexpr int kExitAuth = 5;
+// The SDK's exit codes for command-line tools, plus verify's own.
+using sdk::ExitCodeFor;
+using sdk::kExitAuth;
+using sdk::kExitConflict;
+using sdk::kExitFailure;
+using sdk::kExitNotFound;
+using sdk::kExitOk;
+using sdk::kExitUsage;
 /// `verify` ran and found at least one violated ledger invariant.
 inline constexpr int kExitInvariantViolated = 6;
-
-/// The exit code for a failed call with `code`.
-int ExitCodeFor(grpc::StatusCode code);
 
 }  // namespace coalition::cli

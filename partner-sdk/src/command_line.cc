@@ -1,6 +1,10 @@
-#include "coalition/cli/exit_codes.h"
+#include "coalition/sdk/command_line.h"
 
-namespace coalition::cli {
+#include <grpc/support/log.h>
+
+#include <cstdlib>
+
+namespace coalition::sdk {
 
 int ExitCodeFor(grpc::StatusCode code) {
   switch (code) {
@@ -21,4 +25,12 @@ int ExitCodeFor(grpc::StatusCode code) {
   }
 }
 
-}  // namespace coalition::cli
+namespace {
+void DiscardGrpcLog(gpr_log_func_args* /*args*/) {}
+}  // namespace
+
+void QuietGrpcLogs() {
+  if (std::getenv("GRPC_VERBOSITY") == nullptr) gpr_set_log_function(DiscardGrpcLog);
+}
+
+}  // namespace coalition::sdk
