@@ -237,5 +237,49 @@ TEST_F(HoldsTest, ConcurrentHoldsNeverReserveMoreThanAvailable) {
   ExpectLedgerConsistent();
 }
 
+TEST_F(HoldsTest, SweeperRacingCapturesAndVoidsLeavesEveryHoldClosedOnce) {
+  // Half the holds expire at once (ttl 1 s, clock moved past them); the
+  // sweeper releases them while tills capture and void the others.
+  std::vector<domain::HoldId> short_lived;
+  std::vector<domain::HoldId> live;
+  for (int i = 0; i < 20; ++i) {
+    auto hold = Hold(fuel_, "h" + std::to_string(i), 20, i % 2 == 0 ? 1 : 600);
+    ASSERT_TRUE(hold.ok()) << hold.error().message;
+    (i % 2 == 0 ? short_lived : live).push_back(hold->hold.id);
+  }
+  clock_.Advance(std::chrono::seconds(2));
+  std::atomic<int> swept{0};
+  std::atomic<int> failures{0};
+  std::thread sweeper([&] {
+    for (int round = 0; round < 5; ++round) {
+      auto released = ledger_.ExpireDueHolds(3);
+      if (released.ok()) swept += *released;
+      else ++failures;
+    }
+  });
+  std::vector<std::thread> tills;
+  for (size_t i = 0; i < live.size(); ++i) {
+    tills.emplace_back([&, i] {
+      const auto id = std::to_string(i);
+      const bool ok = i % 2 == 0 ? Capture(fuel_, "c" + id, live[i], 15).ok()
+                                 : Void(fuel_, "v" + id, live[i]).ok();
+      if (!ok) ++failures;
+    });
+  }
+  for (auto& till : tills) till.join();
+  sweeper.join();
+  EXPECT_EQ(failures.load(), 0);
+  // Whatever the sweeper did not reach in its rounds, one more pass does.
+  auto rest = ledger_.ExpireDueHolds(100);
+  ASSERT_TRUE(rest.ok());
+  EXPECT_EQ(swept.load() + *rest, 10);
+  EXPECT_EQ(db_.QueryValue("SELECT string_agg(status || ':' || n, ',' ORDER BY status) FROM "
+                           "(SELECT status, count(*) AS n FROM holds GROUP BY status) s"),
+            "CAPTURED:5,EXPIRED:10,VOIDED:5");
+  EXPECT_EQ(Member().held, 0);
+  EXPECT_EQ(Member().balance, 1000 - 5 * 15);
+  ExpectLedgerConsistent();
+}
+
 }  // namespace
 }  // namespace coalition::testing
