@@ -39,7 +39,6 @@ class CoalitionServer {
 
   service::LedgerService& ledger() { return ledger_; }
   service::PartnerAdmin& partner_admin() { return partner_admin_; }
-  storage::Database& database() { return database_; }
 
  private:
   void SweepHolds();

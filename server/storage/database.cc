@@ -47,7 +47,6 @@ std::optional<domain::Error> Database::RunWithRetries(
       continue;
     }
     if (!lease) {
-      ++stats_.pool_timeouts;
       return domain::Error::Unavailable("SERVER_BUSY", "no database connection free; retry");
     }
     try {
@@ -79,7 +78,6 @@ std::optional<domain::Error> Database::RunWithRetries(
       spdlog::error(R"({{"event":"db_failure","operation":"{}"}})", name);
       return domain::Error::Internal("database error");
     }
-    ++stats_.retries;
     Backoff(attempt);
   }
 }

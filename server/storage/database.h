@@ -1,6 +1,5 @@
 #pragma once
 
-#include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -24,12 +23,6 @@ struct DatabaseOptions {
   int max_attempts = 5;
   // Server-side limit on any one statement.
   std::chrono::milliseconds statement_timeout{5000};
-};
-
-// Counters an operator watches; read by the metrics endpoint later.
-struct DatabaseStats {
-  std::atomic<int64_t> retries{0};
-  std::atomic<int64_t> pool_timeouts{0};
 };
 
 // The one boundary where libpqxx exceptions become domain errors. Runs a unit
@@ -74,17 +67,12 @@ class Database {
     return std::move(*outcome);
   }
 
-  ConnectionPool& pool() { return *pool_; }
-  const DatabaseStats& stats() const { return stats_; }
-  const DatabaseOptions& options() const { return options_; }
-
  private:
   std::optional<domain::Error> RunWithRetries(std::string_view name,
                                               const std::function<bool(pqxx::connection&)>& body);
 
   DatabaseOptions options_;
   std::unique_ptr<ConnectionPool> pool_;
-  DatabaseStats stats_;
 };
 
 // Prepares every statement of the storage layer on a new connection.

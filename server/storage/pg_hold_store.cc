@@ -2,7 +2,6 @@
 // first and the hold row second, so concurrent capture, void and expiry of
 // one hold are serialised and exactly one of them closes it.
 #include "storage/pg_stores.h"
-#include "storage/queries.h"
 #include "storage/transaction_helpers.h"
 
 namespace coalition::storage {
@@ -58,18 +57,6 @@ std::optional<domain::HoldView> LockHold(pqxx::work& tx, const domain::Partner& 
   return HoldFromRow(tx.exec_prepared1("lock_hold", member_id, hold_id));
 }
 
-// Runs `reserve` (a guarded update that returns no row when the member lacks
-// available points); if it fails, releases the member's expired holds and,
-// if that freed anything, tries once more.
-pqxx::result ReserveReleasingExpired(pqxx::work& tx, domain::MemberId member,
-                                     domain::Timestamp now,
-                                     const std::function<pqxx::result()>& reserve) {
-  auto reserved = reserve();
-  if (!reserved.empty()) return reserved;
-  if (ReleaseExpiredHolds(tx, member, now) == 0) return reserved;
-  return reserve();
-}
-
 }  // namespace
 
 Result<domain::HoldResult> PgLedgerStore::HoldPoints(const domain::Partner& partner,
@@ -123,13 +110,10 @@ Result<domain::CaptureResult> PgLedgerStore::CapturePoints(const domain::Partner
         // uncaptured rest becomes available again.
         const auto member = tx.exec_prepared1("spend_held", hold->member_id, captured, hold->points);
         const auto recorded =
-            tx.exec_prepared1("record_debit", hold->member_id, partner.redemption_account_id,
-                              captured, "HOLD_CAPTURE", partner.id, command.key.request_id,
-                              hold->reference);
-        if (recorded[1].as<int64_t>() != captured) {
-          return Error::Internal("member lots do not cover the balance");
-        }
-        const auto transfer_id = recorded[0].as<int64_t>();
+            RecordDebit(tx, hold->member_id, partner.redemption_account_id, captured,
+                        "HOLD_CAPTURE", partner, command.key.request_id, hold->reference);
+        if (!recorded) return recorded.error();
+        const auto transfer_id = *recorded;
         tx.exec_prepared0("close_hold", hold->member_id, hold->id, "CAPTURED", captured,
                           transfer_id, ToMicros(now));
         domain::CaptureResult result;

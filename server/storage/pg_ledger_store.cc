@@ -1,11 +1,6 @@
-#include <limits>
 #include <sstream>
 
-#include "crypto/crypto.h"
-#include "domain/limits.h"
 #include "storage/pg_stores.h"
-#include "storage/queries.h"
-#include "storage/result_codec.h"
 #include "storage/transaction_helpers.h"
 
 namespace coalition::storage {
@@ -121,11 +116,9 @@ Result<domain::RedeemResult> PgLedgerStore::Redeem(const domain::Partner& partne
         }
         const auto member_id = ResolveMember(tx, command.member);
         if (!member_id) return MemberNotFound();
-        auto debited = tx.exec_prepared("debit_member", *member_id, command.points);
-        if (debited.empty() && ReleaseExpiredHolds(tx, *member_id, now) > 0) {
-          // Expired holds were still counted as held; released now, try again.
-          debited = tx.exec_prepared("debit_member", *member_id, command.points);
-        }
+        const auto debited = ReserveReleasingExpired(tx, *member_id, now, [&] {
+          return tx.exec_prepared("debit_member", *member_id, command.points);
+        });
         if (debited.empty()) {
           const auto available =
               tx.exec_prepared1("member_available", *member_id)[0].as<int64_t>();
@@ -139,14 +132,11 @@ Result<domain::RedeemResult> PgLedgerStore::Redeem(const domain::Partner& partne
         result.points_redeemed = command.points;
         result.balance = debited[0][0].as<int64_t>();
         result.available = result.balance - debited[0][1].as<int64_t>();
-        const auto recorded = tx.exec_prepared1(
-            "record_debit", *member_id, partner.redemption_account_id, command.points,
-            "REDEMPTION", partner.id, command.key.request_id, command.reference);
-        result.transfer_id = recorded[0].as<int64_t>();
-        if (recorded[1].as<int64_t>() != command.points) {
-          // Balance and lots disagree: refuse rather than post an unbacked debit.
-          return Error::Internal("member lots do not cover the balance");
-        }
+        const auto recorded =
+            RecordDebit(tx, *member_id, partner.redemption_account_id, command.points,
+                        "REDEMPTION", partner, command.key.request_id, command.reference);
+        if (!recorded) return recorded.error();
+        result.transfer_id = *recorded;
         StoreResponse(tx, partner, command.key, result);
         return result;
       });

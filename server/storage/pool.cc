@@ -37,11 +37,6 @@ std::optional<ConnectionPool::Lease> ConnectionPool::Acquire(std::chrono::millis
   return lease;
 }
 
-int ConnectionPool::in_use() const {
-  std::lock_guard lock(mutex_);
-  return static_cast<int>(slots_.size() - free_slots_.size());
-}
-
 void ConnectionPool::Release(size_t slot, bool discard) {
   if (discard) slots_[slot].reset();
   {

@@ -45,15 +45,12 @@ class ConnectionPool {
   // busy. Throws pqxx::broken_connection when the database cannot be reached.
   std::optional<Lease> Acquire(std::chrono::milliseconds timeout);
 
-  int size() const { return static_cast<int>(slots_.size()); }
-  int in_use() const;
-
  private:
   void Release(size_t slot, bool discard);
 
   const std::string url_;
   const OnConnect on_connect_;
-  mutable std::mutex mutex_;
+  std::mutex mutex_;
   std::condition_variable released_;
   std::vector<std::unique_ptr<pqxx::connection>> slots_;
   std::vector<size_t> free_slots_;

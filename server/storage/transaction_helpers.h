@@ -1,6 +1,7 @@
 #pragma once
 
 // Steps shared by the ledger's transactions (storage-internal).
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -73,6 +74,36 @@ inline int64_t ReleaseExpiredHolds(pqxx::work& tx, domain::MemberId member,
                                    domain::Timestamp now) {
   tx.exec_prepared1("lock_member", member);
   return tx.exec_prepared1("expire_member_holds", member, ToMicros(now))[2].as<int64_t>();
+}
+
+// Runs `reserve` (a guarded update that returns no row when the member lacks
+// available points); if it fails, releases the member's expired holds and,
+// if that freed anything, tries once more.
+inline pqxx::result ReserveReleasingExpired(pqxx::work& tx, domain::MemberId member,
+                                            domain::Timestamp now,
+                                            const std::function<pqxx::result()>& reserve) {
+  auto reserved = reserve();
+  if (!reserved.empty()) return reserved;
+  if (ReleaseExpiredHolds(tx, member, now) == 0) return reserved;
+  return reserve();
+}
+
+// Posts a debit of the member (already taken off the balance) to `account`
+// and consumes the member's lots for it. Returns the transfer id, or an
+// error when the lots do not cover the points: balance and lots disagree, so
+// the caller must roll back rather than post an unbacked debit.
+inline domain::Result<domain::TransferId> RecordDebit(pqxx::work& tx, domain::MemberId member,
+                                                      int64_t account, int64_t points,
+                                                      const char* kind,
+                                                      const domain::Partner& partner,
+                                                      const std::string& request_id,
+                                                      const std::string& reference) {
+  const auto recorded = tx.exec_prepared1("record_debit", member, account, points, kind,
+                                          partner.id, request_id, reference);
+  if (recorded[1].as<int64_t>() != points) {
+    return domain::Error::Internal("member lots do not cover the balance");
+  }
+  return recorded[0].as<int64_t>();
 }
 
 }  // namespace coalition::storage
