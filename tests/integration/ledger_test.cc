@@ -249,6 +249,31 @@ TEST_F(LedgerTest, VerifyReportsEachKindOfCorruption) {
   EXPECT_EQ(violations["debits_consume_lots"], 0);
 }
 
+TEST_F(LedgerTest, DebitsThatLotsCannotCoverAreRefusedAndWriteNothing) {
+  const auto market = CreatePartner("market", {1, 1});
+  Enroll(market, "CARD-0012");
+  ASSERT_TRUE(ledger_.Accrue(market, AccrueCommand("m1", "CARD-0012", 100)).ok());
+  // Corrupt the ledger: the balance says 100, the lots only back 40.
+  db_.QueryValue("UPDATE lots SET remaining = 40 RETURNING 1");
+  const auto before = db_.Fingerprint();
+  auto redeemed = ledger_.Redeem(market, RedeemCommand("r1", "CARD-0012", 60));
+  ASSERT_FALSE(redeemed.ok());
+  EXPECT_EQ(redeemed.error().code, ErrorCode::kInternal);
+  EXPECT_EQ(db_.Fingerprint(), before);
+
+  domain::HoldCommand hold;
+  hold.key = Key("h1");
+  hold.member.card_number = "CARD-0012";
+  hold.points = 60;
+  auto held = ledger_.HoldPoints(market, hold);
+  ASSERT_TRUE(held.ok());
+  const auto with_hold = db_.Fingerprint();
+  auto captured = ledger_.CapturePoints(market, {Key("c1"), held->hold.id, 60});
+  ASSERT_FALSE(captured.ok());
+  EXPECT_EQ(captured.error().code, ErrorCode::kInternal);
+  EXPECT_EQ(db_.Fingerprint(), with_hold);
+}
+
 TEST_F(LedgerTest, DatabaseConstraintsRejectWhatCodeMustNeverWrite) {
   const auto market = CreatePartner("market", {1, 1});
   const auto member = Enroll(market, "CARD-0011");
