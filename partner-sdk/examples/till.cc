@@ -76,6 +76,9 @@ void PrintMember(const v1::Member& member) {
             << "balance:     " << member.balance() << "\n"
             << "held:        " << member.held() << "\n"
             << "available:   " << member.available() << "\n";
+  if (member.clawback_debt() != 0) {
+    std::cout << "debt:        " << member.clawback_debt() << " (clawed back after being spent)\n";
+  }
   if (member.has_enrolled_at()) {
     std::cout << "enrolled_at: " << FormatTime(member.enrolled_at()) << "\n";
   }
@@ -103,6 +106,12 @@ std::string KindName(v1::TransactionKind kind) {
       return "accrual";
     case v1::TRANSACTION_KIND_REDEMPTION:
       return "redemption";
+    case v1::TRANSACTION_KIND_HOLD_CAPTURE:
+      return "capture";
+    case v1::TRANSACTION_KIND_REFUND:
+      return "refund";
+    case v1::TRANSACTION_KIND_CLAWBACK:
+      return "clawback";
     default:
       return "other";
   }
@@ -237,6 +246,7 @@ struct RedeemArgs {
   MemberRef member;
   std::int64_t points = 0;
   std::string reference;
+  std::string receipt;
   std::string request_id;
 };
 
@@ -247,6 +257,7 @@ int Redeem(v1::PartnerService::Stub& stub, const sdk::ChannelOptions& options,
   SetMember(request, args.member);
   request.set_points(args.points);
   request.set_reference(args.reference);
+  request.set_receipt_id(args.receipt);
 
   grpc::ClientContext context;
   sdk::PrepareContext(context, options);
@@ -407,6 +418,7 @@ int Hold(v1::PartnerService::Stub& stub, const sdk::ChannelOptions& options, con
 struct CaptureArgs {
   std::string hold_id;
   std::int64_t points = 0;
+  std::string receipt;
   std::string request_id;
 };
 
@@ -416,6 +428,7 @@ int Capture(v1::PartnerService::Stub& stub, const sdk::ChannelOptions& options,
   request.set_request_id(RequestIdOrNew(args.request_id));
   request.set_hold_id(args.hold_id);
   request.set_points(args.points);
+  request.set_receipt_id(args.receipt);
 
   grpc::ClientContext context;
   sdk::PrepareContext(context, options);
@@ -430,6 +443,81 @@ int Capture(v1::PartnerService::Stub& stub, const sdk::ChannelOptions& options,
             << "released:    " << response.points_released() << "\n"
             << "balance:     " << response.balance() << "\n"
             << "available:   " << response.available() << "\n";
+  return kExitOk;
+}
+
+std::string FormatMoney(const v1::Money& money) {
+  return sdk::FormatMinorUnits(money.amount_minor(), kFractionDigits) + " " + money.currency_code();
+}
+
+void PrintPurchase(const v1::Purchase& purchase) {
+  std::cout << "receipt:     " << purchase.receipt_id() << "\n"
+            << "member_id:   " << purchase.member_id() << "\n"
+            << "price:       " << FormatMoney(purchase.price()) << "\n"
+            << "paid:        " << FormatMoney(purchase.cash_paid()) << " cash + "
+            << purchase.points_paid() << " points\n"
+            << "earned:      " << purchase.points_earned() << " points\n"
+            << "refunded:    " << FormatMoney(purchase.amount_refunded()) << " ("
+            << FormatMoney(purchase.cash_returned()) << " cash + " << purchase.points_returned()
+            << " points back, " << purchase.points_clawed_back() << " points clawed back)\n";
+}
+
+struct PurchaseArgs {
+  std::string receipt;
+};
+
+int Purchase(v1::PartnerService::Stub& stub, const sdk::ChannelOptions& options,
+             const PurchaseArgs& args) {
+  v1::GetPurchaseRequest request;
+  request.set_receipt_id(args.receipt);
+  grpc::ClientContext context;
+  sdk::PrepareContext(context, options);
+  v1::GetPurchaseResponse response;
+  if (grpc::Status status = stub.GetPurchase(&context, request, &response); !status.ok()) {
+    return ReportError(status);
+  }
+  PrintPurchase(response.purchase());
+  return kExitOk;
+}
+
+struct RefundArgs {
+  std::string receipt;
+  std::string amount;  // empty: everything left
+  std::string currency = "USD";
+  std::string request_id;
+};
+
+int Refund(v1::PartnerService::Stub& stub, const sdk::ChannelOptions& options,
+           const RefundArgs& args) {
+  v1::RefundPurchaseRequest request;
+  if (!args.amount.empty()) {
+    try {
+      request.mutable_amount()->set_amount_minor(
+          sdk::ParseMinorUnits(args.amount, kFractionDigits));
+    } catch (const std::invalid_argument& e) {
+      return UsageError(e.what());
+    }
+    request.mutable_amount()->set_currency_code(args.currency);
+  }
+  request.set_request_id(RequestIdOrNew(args.request_id));
+  request.set_receipt_id(args.receipt);
+  grpc::ClientContext context;
+  sdk::PrepareContext(context, options);
+  v1::RefundPurchaseResponse response;
+  if (grpc::Status status = stub.RefundPurchase(&context, request, &response); !status.ok()) {
+    return ReportError(status);
+  }
+  std::cout << "refunded " << FormatMoney(response.amount_refunded()) << " of receipt "
+            << args.receipt << "\n"
+            << "give back:   " << FormatMoney(response.cash_to_return()) << " cash\n"
+            << "points back: " << response.points_returned() << "\n"
+            << "clawed back: " << response.points_clawed_back() << "\n"
+            << "balance:     " << response.balance() << "\n"
+            << "available:   " << response.available() << "\n";
+  if (response.clawback_debt() != 0) {
+    std::cout << "debt:        " << response.clawback_debt() << "\n";
+  }
+  PrintPurchase(response.purchase());
   return kExitOk;
 }
 
@@ -522,6 +610,8 @@ int Run(int argc, char** argv) {
       ->check(Positive());
   redeem_cmd->add_option("--reference", redeem.reference,
                          "Partner's own reference, e.g. the order number (up to 128 chars)");
+  redeem_cmd->add_option("--receipt", redeem.receipt,
+                         "Receipt id of the purchase these points pay for (to refund it later)");
   redeem_cmd->add_option("--request-id", redeem.request_id,
                          "Idempotency key, 1-64 of [A-Za-z0-9._:-] (default: a new one)");
 
@@ -568,6 +658,8 @@ int Run(int argc, char** argv) {
       ->add_option("--points", capture.points,
                    "Points to spend, at most the hold's (default: all of them)")
       ->check(Positive());
+  capture_cmd->add_option("--receipt", capture.receipt,
+                          "Receipt id of the purchase these points pay for (to refund it later)");
   capture_cmd->add_option("--request-id", capture.request_id,
                           "Idempotency key, 1-64 of [A-Za-z0-9._:-] (default: a new one)");
 
@@ -587,9 +679,26 @@ int Run(int argc, char** argv) {
       ->check(CLI::Range(0, 500));
   history_cmd->add_option("--page-token", history.page_token, "Token printed by the previous page");
 
+  PurchaseArgs purchase;
+  CLI::App* purchase_cmd =
+      app.add_subcommand("purchase", "Show a purchase: what was paid, earned and refunded");
+  purchase_cmd->add_option("--receipt", purchase.receipt, "Receipt id of the purchase")
+      ->required();
+
+  RefundArgs refund;
+  CLI::App* refund_cmd = app.add_subcommand(
+      "refund", "Refund all or part of a purchase under the partner's refund policy");
+  refund_cmd->add_option("--receipt", refund.receipt, "Receipt id of the purchase")->required();
+  refund_cmd->add_option("--amount", refund.amount,
+                         "Value of the goods returned, e.g. 12.50 (default: all that is left)");
+  refund_cmd->add_option("--currency", refund.currency, "ISO 4217 currency code")
+      ->capture_default_str();
+  refund_cmd->add_option("--request-id", refund.request_id,
+                         "Idempotency key; reuse it to retry safely (default: new)");
+
   // Set last: subcommands copy the footer when created.
   app.footer(
-      "Money moves (enroll, accrue, redeem, hold, capture, void) are idempotent on\n"
+      "Money moves (enroll, accrue, redeem, hold, capture, void, refund) are idempotent on\n"
       "--request-id: when it is not given a fresh one is printed on stderr; rerun with it to\n"
       "retry without posting twice.\n"
       "Exit codes: 0 ok, 1 other error, 2 usage or INVALID_ARGUMENT, 3 NOT_FOUND,\n"
@@ -644,6 +753,8 @@ int Run(int argc, char** argv) {
   if (capture_cmd->parsed()) return Capture(*stub, options, capture);
   if (void_cmd->parsed()) return Void(*stub, options, void_args);
   if (history_cmd->parsed()) return History(*stub, options, history);
+  if (purchase_cmd->parsed()) return Purchase(*stub, options, purchase);
+  if (refund_cmd->parsed()) return Refund(*stub, options, refund);
   std::cerr << app.help();
   return kExitUsage;
 }

@@ -63,6 +63,15 @@ class DefaultPartnerStub : public internal::PartnerStub {
                           v1::QuotePriceResponse& response) override {
     return stub_->QuotePrice(&context, request, &response);
   }
+  grpc::Status GetPurchase(grpc::ClientContext& context, const v1::GetPurchaseRequest& request,
+                           v1::GetPurchaseResponse& response) override {
+    return stub_->GetPurchase(&context, request, &response);
+  }
+  grpc::Status RefundPurchase(grpc::ClientContext& context,
+                              const v1::RefundPurchaseRequest& request,
+                              v1::RefundPurchaseResponse& response) override {
+    return stub_->RefundPurchase(&context, request, &response);
+  }
 
  private:
   std::unique_ptr<v1::PartnerService::Stub> stub_;
@@ -128,6 +137,15 @@ class PartnerConnectionImpl : public PartnerConnection {
   StatusOr<v1::QuotePriceResponse> QuotePrice(const v1::QuotePriceRequest& request) override {
     return Call<v1::QuotePriceResponse>("QuotePrice", request, "",
                                         &internal::PartnerStub::QuotePrice);
+  }
+  StatusOr<v1::GetPurchaseResponse> GetPurchase(const v1::GetPurchaseRequest& request) override {
+    return Call<v1::GetPurchaseResponse>("GetPurchase", request, "",
+                                         &internal::PartnerStub::GetPurchase);
+  }
+  StatusOr<v1::RefundPurchaseResponse> RefundPurchase(
+      const v1::RefundPurchaseRequest& request) override {
+    return MoneyMove<v1::RefundPurchaseResponse>("RefundPurchase", request,
+                                                 &internal::PartnerStub::RefundPurchase);
   }
 
  private:

@@ -18,5 +18,7 @@ inline constexpr int kDefaultPageSize = 50;
 inline constexpr int kMaxPageSize = 500;
 inline constexpr int32_t kDefaultHoldTtlSeconds = 15 * 60;
 inline constexpr int32_t kMaxHoldTtlSeconds = 7 * 24 * 60 * 60;
+// How long refunded points whose lot expired meanwhile stay spendable.
+inline constexpr int64_t kRefundGraceSeconds = 30 * 24 * 60 * 60;
 
 }  // namespace coalition::domain

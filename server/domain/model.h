@@ -76,6 +76,8 @@ struct MemberView {
   std::vector<std::string> card_numbers;
   int64_t balance = 0;
   int64_t held = 0;
+  // Clawed-back points the member had already spent (balance includes -debt).
+  int64_t debt = 0;
   int64_t available() const { return balance - held; }
   Timestamp enrolled_at{};
 };
@@ -127,6 +129,8 @@ struct RedeemCommand {
   MemberRef member;
   int64_t points = 0;
   std::string reference;
+  // Optional: the purchase these points pay towards (see refund.h).
+  std::string receipt_id;
 };
 
 struct RedeemResult {
@@ -137,7 +141,7 @@ struct RedeemResult {
   int64_t available = 0;
 };
 
-enum class TransferKind { kAccrual, kRedemption, kHoldCapture };
+enum class TransferKind { kAccrual, kRedemption, kHoldCapture, kRefund, kClawback };
 
 struct TransactionView {
   TransferId id = 0;
@@ -193,6 +197,8 @@ struct CaptureCommand {
   HoldId hold_id = 0;
   // 0: everything held.
   int64_t points = 0;
+  // Optional: the purchase these points pay towards (see refund.h).
+  std::string receipt_id;
 };
 
 struct CaptureResult {

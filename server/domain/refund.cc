@@ -111,4 +111,35 @@ Result<RefundOutcome> ComputeRefund(const PurchaseTotals& purchase,
   return outcome;
 }
 
+std::optional<int64_t> PointsValueMinor(int64_t points, int64_t point_value_micros,
+                                        int64_t minor_unit_micros) {
+  if (points < 0 || point_value_micros <= 0 || minor_unit_micros <= 0) return std::nullopt;
+  const Int128 micros = static_cast<Int128>(points) * point_value_micros;
+  if (micros % minor_unit_micros != 0) return std::nullopt;
+  const Int128 minor = micros / minor_unit_micros;
+  if (minor > kMaxAmountMinor) return std::nullopt;
+  return static_cast<int64_t>(minor);
+}
+
+std::vector<Allocation> AllocateInOrder(const std::vector<int64_t>& needs,
+                                        const std::vector<int64_t>& supplies, int64_t total) {
+  std::vector<Allocation> allocations;
+  size_t need = 0;
+  size_t supply = 0;
+  int64_t need_left = needs.empty() ? 0 : needs[0];
+  int64_t supply_left = supplies.empty() ? 0 : supplies[0];
+  while (total > 0 && need < needs.size() && supply < supplies.size()) {
+    const int64_t amount = std::min({total, need_left, supply_left});
+    if (amount > 0) {
+      allocations.push_back({need, supply, amount});
+      total -= amount;
+      need_left -= amount;
+      supply_left -= amount;
+    }
+    if (need_left <= 0 && ++need < needs.size()) need_left = needs[need];
+    if (supply_left <= 0 && ++supply < supplies.size()) supply_left = supplies[supply];
+  }
+  return allocations;
+}
+
 }  // namespace coalition::domain

@@ -2,6 +2,8 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "domain/error.h"
 #include "domain/pricing.h"
@@ -68,5 +70,60 @@ struct RefundOutcome {
 Result<RefundOutcome> ComputeRefund(const PurchaseTotals& purchase,
                                     std::optional<int64_t> refund_amount_minor, RefundPolicy policy,
                                     int64_t point_value_micros, int64_t minor_unit_micros);
+
+// A purchase as recorded: a receipt at a partner, with what refunds of it
+// returned so far.
+struct PurchaseView {
+  std::string receipt_id;
+  MemberId member_id = 0;
+  std::string currency_code;
+  PurchaseTotals totals;
+  // Fixed by the first points payment; nothing for a cash-only purchase.
+  std::optional<int64_t> point_value_micros;
+  std::optional<RefundPolicy> refund_policy;
+};
+
+// The terms a points payment towards a receipt fixes for its purchase.
+struct PurchaseTerms {
+  std::string currency_code;
+  int64_t point_value_micros = 0;
+  RefundPolicy refund_policy = RefundPolicy::kProportional;
+};
+
+// The exact cash value of `points` at `point_value_micros`, or nothing when it
+// is not a whole number of minor units: a purchase's price must be exact for
+// its refunds to be.
+std::optional<int64_t> PointsValueMinor(int64_t points, int64_t point_value_micros,
+                                        int64_t minor_unit_micros);
+
+struct RefundCommand {
+  RequestKey key;
+  std::string receipt_id;
+  // Value of the goods returned now, in the programme currency; nothing
+  // refunds everything not yet refunded.
+  std::optional<Money> amount;
+};
+
+struct RefundResult {
+  PurchaseView purchase;  // after this refund
+  RefundOutcome outcome;
+  std::optional<TransferId> refund_transfer_id;    // points returned
+  std::optional<TransferId> clawback_transfer_id;  // earned points clawed back
+  int64_t balance = 0;
+  int64_t available = 0;
+  // Clawed-back points the member had already spent; repaid by later credits.
+  int64_t debt = 0;
+};
+
+// Pairs needs with supplies in order, first need from first supply: used to
+// restore a refund's points to the lots it consumed and to repay clawback
+// debt from lots. Takes min(total, Σ needs, Σ supplies) in all.
+struct Allocation {
+  size_t need = 0;
+  size_t supply = 0;
+  int64_t amount = 0;
+};
+std::vector<Allocation> AllocateInOrder(const std::vector<int64_t>& needs,
+                                        const std::vector<int64_t>& supplies, int64_t total);
 
 }  // namespace coalition::domain

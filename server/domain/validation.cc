@@ -226,6 +226,7 @@ std::optional<Error> ValidateRedeem(const RedeemCommand& command) {
   if (auto e = ValidateMemberRef(command.member)) return e;
   if (auto e = ValidatePoints(command.points, "points")) return e;
   if (auto e = ValidateText(command.reference, kMaxShortTextLength, "reference")) return e;
+  if (auto e = ValidateText(command.receipt_id, kMaxShortTextLength, "receipt_id")) return e;
   return std::nullopt;
 }
 
@@ -247,12 +248,25 @@ std::optional<Error> ValidateCapture(const CaptureCommand& command) {
   if (command.points != 0) {
     if (auto e = ValidatePoints(command.points, "points")) return e;
   }
+  if (auto e = ValidateText(command.receipt_id, kMaxShortTextLength, "receipt_id")) return e;
   return std::nullopt;
 }
 
 std::optional<Error> ValidateVoid(const VoidCommand& command) {
   if (auto e = ValidateRequestId(command.key.request_id)) return e;
   if (command.hold_id <= 0) return Error::InvalidArgument("hold_id", "is not a hold id");
+  return std::nullopt;
+}
+
+std::optional<Error> ValidateRefund(const RefundCommand& command,
+                                    std::string_view programme_currency) {
+  if (auto e = ValidateRequestId(command.key.request_id)) return e;
+  if (auto e = ValidateRequiredText(command.receipt_id, kMaxShortTextLength, "receipt_id")) {
+    return e;
+  }
+  if (command.amount) {
+    if (auto e = ValidateAmount(*command.amount, programme_currency, "amount")) return e;
+  }
   return std::nullopt;
 }
 

@@ -6,6 +6,7 @@
 
 #include "domain/error.h"
 #include "domain/model.h"
+#include "domain/refund.h"
 
 namespace coalition::domain {
 
@@ -32,6 +33,8 @@ std::optional<Error> ValidateRedeem(const RedeemCommand& command);
 std::optional<Error> ValidateHold(const HoldCommand& command, int32_t max_ttl_seconds);
 std::optional<Error> ValidateCapture(const CaptureCommand& command);
 std::optional<Error> ValidateVoid(const VoidCommand& command);
+std::optional<Error> ValidateRefund(const RefundCommand& command,
+                                    std::string_view programme_currency);
 
 // Parses an id as sent on the wire (member, partner, key): positive decimal.
 std::optional<MemberId> ParseId(std::string_view text);

@@ -24,6 +24,8 @@ constexpr std::array kMethodRoles = {
     MethodRoles{"/coalition.v1.PartnerService/CapturePoints", false, true},
     MethodRoles{"/coalition.v1.PartnerService/VoidHold", false, true},
     MethodRoles{"/coalition.v1.PartnerService/QuotePrice", false, true},
+    MethodRoles{"/coalition.v1.PartnerService/GetPurchase", false, true},
+    MethodRoles{"/coalition.v1.PartnerService/RefundPurchase", false, true},
     MethodRoles{"/coalition.v1.AdminService/CreatePartner", true, false},
     MethodRoles{"/coalition.v1.AdminService/ListPartners", true, false},
     MethodRoles{"/coalition.v1.AdminService/CreateApiKey", true, false},

@@ -34,6 +34,26 @@ void ToProto(const domain::MemberView& member, v1::Member* out) {
   out->set_held(member.held);
   out->set_available(member.available());
   ToProto(member.enrolled_at, out->mutable_enrolled_at());
+  out->set_clawback_debt(member.debt);
+}
+
+void ToProto(const domain::PurchaseView& purchase, v1::Purchase* out) {
+  const auto& totals = purchase.totals;
+  const auto money = [&](int64_t minor, v1::Money* field) {
+    ToProto(domain::Money{purchase.currency_code, minor}, field);
+  };
+  out->set_receipt_id(purchase.receipt_id);
+  out->set_member_id(std::to_string(purchase.member_id));
+  money(totals.price_minor, out->mutable_price());
+  money(totals.cash_paid_minor, out->mutable_cash_paid());
+  out->set_points_paid(totals.points_paid);
+  out->set_points_earned(totals.points_earned);
+  out->set_point_value_micros(purchase.point_value_micros.value_or(0));
+  if (purchase.refund_policy) out->set_refund_policy(ToProto(*purchase.refund_policy));
+  money(totals.amount_refunded_minor, out->mutable_amount_refunded());
+  money(totals.cash_returned_minor, out->mutable_cash_returned());
+  out->set_points_returned(totals.points_returned);
+  out->set_points_clawed_back(totals.points_clawed_back);
 }
 
 domain::Money FromProto(const v1::Money& money) {
@@ -88,14 +108,17 @@ void ToProto(const domain::RedemptionPolicy& policy, v1::RedemptionPolicy* out) 
   out->set_max_points_share_bps(policy.max_points_share_bps);
   out->set_min_cash_minor(policy.min_cash_minor);
   for (auto split : policy.split_points_share_bps) out->add_split_points_share_bps(split);
-  switch (policy.refund_policy) {
-    case domain::RefundPolicy::kProportional: out->set_refund_policy(v1::REFUND_POLICY_PROPORTIONAL); break;
-    case domain::RefundPolicy::kCashFirst: out->set_refund_policy(v1::REFUND_POLICY_CASH_FIRST); break;
-    case domain::RefundPolicy::kPointsFirst: out->set_refund_policy(v1::REFUND_POLICY_POINTS_FIRST); break;
-    case domain::RefundPolicy::kPointsForfeited:
-      out->set_refund_policy(v1::REFUND_POLICY_POINTS_FORFEITED);
-      break;
+  out->set_refund_policy(ToProto(policy.refund_policy));
+}
+
+v1::RefundPolicy ToProto(domain::RefundPolicy policy) {
+  switch (policy) {
+    case domain::RefundPolicy::kProportional: return v1::REFUND_POLICY_PROPORTIONAL;
+    case domain::RefundPolicy::kCashFirst: return v1::REFUND_POLICY_CASH_FIRST;
+    case domain::RefundPolicy::kPointsFirst: return v1::REFUND_POLICY_POINTS_FIRST;
+    case domain::RefundPolicy::kPointsForfeited: return v1::REFUND_POLICY_POINTS_FORFEITED;
   }
+  return v1::REFUND_POLICY_UNSPECIFIED;
 }
 
 }  // namespace coalition::rpc

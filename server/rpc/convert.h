@@ -6,6 +6,7 @@
 #include "domain/error.h"
 #include "domain/model.h"
 #include "domain/pricing.h"
+#include "domain/refund.h"
 
 namespace coalition::rpc {
 
@@ -26,5 +27,7 @@ domain::Result<domain::MemberRef> MemberRefFromProto(bool has_card, const std::s
 // Unknown refund policy values (including UNSPECIFIED) are INVALID_ARGUMENT.
 domain::Result<domain::RedemptionPolicy> FromProto(const v1::RedemptionPolicy& policy);
 void ToProto(const domain::RedemptionPolicy& policy, v1::RedemptionPolicy* out);
+v1::RefundPolicy ToProto(domain::RefundPolicy policy);
+void ToProto(const domain::PurchaseView& purchase, v1::Purchase* out);
 
 }  // namespace coalition::rpc

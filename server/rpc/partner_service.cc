@@ -23,6 +23,8 @@ constexpr std::string_view kHoldPoints = "/coalition.v1.PartnerService/HoldPoint
 constexpr std::string_view kCapturePoints = "/coalition.v1.PartnerService/CapturePoints";
 constexpr std::string_view kVoidHold = "/coalition.v1.PartnerService/VoidHold";
 constexpr std::string_view kQuotePrice = "/coalition.v1.PartnerService/QuotePrice";
+constexpr std::string_view kGetPurchase = "/coalition.v1.PartnerService/GetPurchase";
+constexpr std::string_view kRefundPurchase = "/coalition.v1.PartnerService/RefundPurchase";
 
 v1::PaymentOptionKind ToProto(domain::OptionKind kind) {
   switch (kind) {
@@ -39,6 +41,8 @@ v1::TransactionKind ToProto(domain::TransferKind kind) {
     case domain::TransferKind::kAccrual: return v1::TRANSACTION_KIND_ACCRUAL;
     case domain::TransferKind::kRedemption: return v1::TRANSACTION_KIND_REDEMPTION;
     case domain::TransferKind::kHoldCapture: return v1::TRANSACTION_KIND_HOLD_CAPTURE;
+    case domain::TransferKind::kRefund: return v1::TRANSACTION_KIND_REFUND;
+    case domain::TransferKind::kClawback: return v1::TRANSACTION_KIND_CLAWBACK;
   }
   return v1::TRANSACTION_KIND_UNSPECIFIED;
 }
@@ -151,7 +155,10 @@ grpc::Status PartnerServiceImpl::Redeem(grpc::ServerContext* context,
                    command.member = *ref;
                    command.points = request->points();
                    command.reference = request->reference();
-                   auto result = ledger_.Redeem(*caller.partner, command);
+                   command.receipt_id = request->receipt_id();
+                   auto terms = TermsFor(*caller.partner, command.receipt_id);
+                   if (!terms) return terms.error();
+                   auto result = ledger_.Redeem(*caller.partner, command, *terms);
                    if (!result) return result.error();
                    response->set_transfer_id(std::to_string(result->transfer_id));
                    response->set_member_id(std::to_string(result->member_id));
@@ -236,7 +243,10 @@ grpc::Status PartnerServiceImpl::CapturePoints(grpc::ServerContext* context,
                    command.key = MakeRequestKey(kCapturePoints, request->request_id(), *request);
                    command.hold_id = ParseHoldId(request->hold_id());
                    command.points = request->points();
-                   auto result = ledger_.CapturePoints(*caller.partner, command);
+                   command.receipt_id = request->receipt_id();
+                   auto terms = TermsFor(*caller.partner, command.receipt_id);
+                   if (!terms) return terms.error();
+                   auto result = ledger_.CapturePoints(*caller.partner, command, *terms);
                    if (!result) return result.error();
                    ToProto(result->hold, response->mutable_hold());
                    response->set_transfer_id(std::to_string(result->transfer_id));
@@ -292,6 +302,59 @@ grpc::Status PartnerServiceImpl::QuotePrice(grpc::ServerContext* context,
     if (quote->available_points) response->set_available_points(*quote->available_points);
     return Ok{};
   });
+}
+
+Result<std::optional<domain::PurchaseTerms>> PartnerServiceImpl::TermsFor(
+    const domain::Partner& partner, const std::string& receipt_id) {
+  if (receipt_id.empty()) return std::optional<domain::PurchaseTerms>();
+  auto terms = pricing_.PurchaseTermsFor(partner);
+  if (!terms) return terms.error();
+  return std::optional<domain::PurchaseTerms>(*terms);
+}
+
+grpc::Status PartnerServiceImpl::GetPurchase(grpc::ServerContext* context,
+                                             const v1::GetPurchaseRequest* request,
+                                             v1::GetPurchaseResponse* response) {
+  return RunCall(auth_, *context, kGetPurchase, "", [&](const Principal& caller) -> Result<Ok> {
+    auto purchase = ledger_.GetPurchase(*caller.partner, request->receipt_id());
+    if (!purchase) return purchase.error();
+    ToProto(*purchase, response->mutable_purchase());
+    return Ok{};
+  });
+}
+
+grpc::Status PartnerServiceImpl::RefundPurchase(grpc::ServerContext* context,
+                                                const v1::RefundPurchaseRequest* request,
+                                                v1::RefundPurchaseResponse* response) {
+  return RunCall(auth_, *context, kRefundPurchase, request->request_id(),
+                 [&](const Principal& caller) -> Result<Ok> {
+                   domain::RefundCommand command;
+                   command.key = MakeRequestKey(kRefundPurchase, request->request_id(), *request);
+                   command.receipt_id = request->receipt_id();
+                   if (request->has_amount()) command.amount = FromProto(request->amount());
+                   auto result = ledger_.RefundPurchase(*caller.partner, command);
+                   if (!result) return result.error();
+                   const auto& currency = result->purchase.currency_code;
+                   const auto& outcome = result->outcome;
+                   ToProto(result->purchase, response->mutable_purchase());
+                   ToProto(domain::Money{currency, outcome.amount_refunded_minor},
+                           response->mutable_amount_refunded());
+                   ToProto(domain::Money{currency, outcome.cash_to_return_minor},
+                           response->mutable_cash_to_return());
+                   response->set_points_returned(outcome.points_to_return);
+                   response->set_points_clawed_back(outcome.points_to_claw_back);
+                   if (result->refund_transfer_id) {
+                     response->set_refund_transfer_id(std::to_string(*result->refund_transfer_id));
+                   }
+                   if (result->clawback_transfer_id) {
+                     response->set_clawback_transfer_id(
+                         std::to_string(*result->clawback_transfer_id));
+                   }
+                   response->set_balance(result->balance);
+                   response->set_available(result->available);
+                   response->set_clawback_debt(result->debt);
+                   return Ok{};
+                 });
 }
 
 }  // namespace coalition::rpc

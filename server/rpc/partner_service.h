@@ -35,8 +35,17 @@ class PartnerServiceImpl final : public coalition::v1::PartnerService::Service {
                         v1::VoidHoldResponse* response) override;
   grpc::Status QuotePrice(grpc::ServerContext* context, const v1::QuotePriceRequest* request,
                           v1::QuotePriceResponse* response) override;
+  grpc::Status GetPurchase(grpc::ServerContext* context, const v1::GetPurchaseRequest* request,
+                           v1::GetPurchaseResponse* response) override;
+  grpc::Status RefundPurchase(grpc::ServerContext* context,
+                              const v1::RefundPurchaseRequest* request,
+                              v1::RefundPurchaseResponse* response) override;
 
  private:
+  // The terms a points payment towards `receipt_id` fixes; none without one.
+  domain::Result<std::optional<domain::PurchaseTerms>> TermsFor(const domain::Partner& partner,
+                                                                const std::string& receipt_id);
+
   service::LedgerService& ledger_;
   service::PricingService& pricing_;
   const Authenticator& auth_;

@@ -33,10 +33,11 @@ Result<domain::AccrueResult> LedgerService::Accrue(const domain::Partner& partne
   return store_.Accrue(partner, command, *points);
 }
 
-Result<domain::RedeemResult> LedgerService::Redeem(const domain::Partner& partner,
-                                                   const domain::RedeemCommand& command) {
+Result<domain::RedeemResult> LedgerService::Redeem(
+    const domain::Partner& partner, const domain::RedeemCommand& command,
+    const std::optional<domain::PurchaseTerms>& terms) {
   if (auto e = domain::ValidateRedeem(command)) return *e;
-  return store_.Redeem(partner, command, clock_.Now());
+  return store_.Redeem(partner, command, clock_.Now(), terms);
 }
 
 Result<domain::HoldResult> LedgerService::HoldPoints(const domain::Partner& partner,
@@ -49,10 +50,28 @@ Result<domain::HoldResult> LedgerService::HoldPoints(const domain::Partner& part
   return store_.HoldPoints(partner, command, now, now + std::chrono::seconds(ttl));
 }
 
-Result<domain::CaptureResult> LedgerService::CapturePoints(const domain::Partner& partner,
-                                                           const domain::CaptureCommand& command) {
+Result<domain::CaptureResult> LedgerService::CapturePoints(
+    const domain::Partner& partner, const domain::CaptureCommand& command,
+    const std::optional<domain::PurchaseTerms>& terms) {
   if (auto e = domain::ValidateCapture(command)) return *e;
-  return store_.CapturePoints(partner, command, clock_.Now());
+  return store_.CapturePoints(partner, command, clock_.Now(), terms);
+}
+
+Result<domain::PurchaseView> LedgerService::GetPurchase(const domain::Partner& partner,
+                                                        const std::string& receipt_id) {
+  if (auto e = domain::ValidateRequiredText(receipt_id, domain::kMaxShortTextLength,
+                                            "receipt_id")) {
+    return *e;
+  }
+  return store_.GetPurchase(partner, receipt_id);
+}
+
+Result<domain::RefundResult> LedgerService::RefundPurchase(const domain::Partner& partner,
+                                                           const domain::RefundCommand& command) {
+  if (auto e = domain::ValidateRefund(command, programme_currency_)) return *e;
+  const auto now = clock_.Now();
+  return store_.RefundPurchase(partner, command, now,
+                               now + std::chrono::seconds(domain::kRefundGraceSeconds));
 }
 
 Result<domain::VoidResult> LedgerService::VoidHold(const domain::Partner& partner,

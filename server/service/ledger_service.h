@@ -25,8 +25,11 @@ class LedgerService {
   Result<domain::MemberView> GetMember(const domain::MemberRef& member);
   Result<domain::AccrueResult> Accrue(const domain::Partner& partner,
                                       const domain::AccrueCommand& command);
+  // `terms` (see PricingService::PurchaseTermsFor) are required when the
+  // command names a receipt_id.
   Result<domain::RedeemResult> Redeem(const domain::Partner& partner,
-                                      const domain::RedeemCommand& command);
+                                      const domain::RedeemCommand& command,
+                                      const std::optional<domain::PurchaseTerms>& terms = {});
   Result<std::pair<domain::MemberId, domain::TransactionPage>> ListTransactions(
       const domain::Partner& partner, const domain::MemberRef& member,
       domain::TransferId before, int page_size);
@@ -34,12 +37,20 @@ class LedgerService {
 
   Result<domain::HoldResult> HoldPoints(const domain::Partner& partner,
                                         const domain::HoldCommand& command);
-  Result<domain::CaptureResult> CapturePoints(const domain::Partner& partner,
-                                              const domain::CaptureCommand& command);
+  Result<domain::CaptureResult> CapturePoints(
+      const domain::Partner& partner, const domain::CaptureCommand& command,
+      const std::optional<domain::PurchaseTerms>& terms = {});
   Result<domain::VoidResult> VoidHold(const domain::Partner& partner,
                                       const domain::VoidCommand& command);
   // The sweeper's step: releases up to `limit` holds past their expiry.
   Result<int> ExpireDueHolds(int limit) { return store_.ExpireDueHolds(clock_.Now(), limit); }
+
+  Result<domain::PurchaseView> GetPurchase(const domain::Partner& partner,
+                                           const std::string& receipt_id);
+  // Applies the purchase's refund policy; points whose lot expired meanwhile
+  // come back for kRefundGraceSeconds.
+  Result<domain::RefundResult> RefundPurchase(const domain::Partner& partner,
+                                              const domain::RefundCommand& command);
 
   const std::string& programme_currency() const { return programme_currency_; }
 

@@ -8,6 +8,7 @@
 #include "domain/error.h"
 #include "domain/model.h"
 #include "domain/pricing.h"
+#include "domain/refund.h"
 
 namespace coalition::service {
 
@@ -30,9 +31,11 @@ class LedgerStore {
   virtual Result<domain::AccrueResult> Accrue(const domain::Partner& partner,
                                               const domain::AccrueCommand& command,
                                               int64_t points) = 0;
-  virtual Result<domain::RedeemResult> Redeem(const domain::Partner& partner,
-                                              const domain::RedeemCommand& command,
-                                              domain::Timestamp now) = 0;
+  // `terms`: the point value and refund policy a payment towards
+  // command.receipt_id fixes for its purchase (required with a receipt_id).
+  virtual Result<domain::RedeemResult> Redeem(
+      const domain::Partner& partner, const domain::RedeemCommand& command,
+      domain::Timestamp now, const std::optional<domain::PurchaseTerms>& terms) = 0;
   // The member's transfers at `partner` with id < `before`, newest first.
   virtual Result<std::pair<domain::MemberId, domain::TransactionPage>> ListTransactions(
       const domain::Partner& partner, const domain::MemberRef& member,
@@ -45,14 +48,23 @@ class LedgerStore {
                                                 const domain::HoldCommand& command,
                                                 domain::Timestamp now,
                                                 domain::Timestamp expires_at) = 0;
-  virtual Result<domain::CaptureResult> CapturePoints(const domain::Partner& partner,
-                                                      const domain::CaptureCommand& command,
-                                                      domain::Timestamp now) = 0;
+  virtual Result<domain::CaptureResult> CapturePoints(
+      const domain::Partner& partner, const domain::CaptureCommand& command,
+      domain::Timestamp now, const std::optional<domain::PurchaseTerms>& terms) = 0;
   virtual Result<domain::VoidResult> VoidHold(const domain::Partner& partner,
                                               const domain::VoidCommand& command,
                                               domain::Timestamp now) = 0;
   // Releases up to `limit` open holds that expired by `now`; returns how many.
   virtual Result<int> ExpireDueHolds(domain::Timestamp now, int limit) = 0;
+
+  // Purchases: the calling partner's receipt; another partner's is not found.
+  virtual Result<domain::PurchaseView> GetPurchase(const domain::Partner& partner,
+                                                   const std::string& receipt_id) = 0;
+  // Points whose lot expired by `now` come back expiring at `grace_expires_at`.
+  virtual Result<domain::RefundResult> RefundPurchase(const domain::Partner& partner,
+                                                      const domain::RefundCommand& command,
+                                                      domain::Timestamp now,
+                                                      domain::Timestamp grace_expires_at) = 0;
 };
 
 // Partners and their API keys. Keys are handled as SHA-256 hashes only.

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "domain/pricing.h"
+#include "domain/refund.h"
 #include "service/ledger_service.h"
 #include "service/ports.h"
 
@@ -30,7 +31,14 @@ class PricingService {
   Result<Quote> QuotePrice(const domain::Partner& partner, const domain::Money& price,
                            const std::optional<domain::MemberRef>& member);
 
+  // The point value and refund policy a points payment towards a receipt
+  // fixes for its purchase: the partner's policy in force now.
+  Result<domain::PurchaseTerms> PurchaseTermsFor(const domain::Partner& partner);
+
  private:
+  // The partner's effective policy; an error when its points have no value.
+  Result<domain::RedemptionPolicy> PolicyInForce(const domain::Partner& partner);
+
   PartnerStore& partners_;
   LedgerService& ledger_;
 };

@@ -28,27 +28,41 @@ const InvariantQuery kInvariants[] = {
   FROM members m LEFT JOIN nets n ON n.account_id = m.id
   WHERE m.balance <> coalesce(n.net, 0))~"},
     {"member_balance_matches_lots",
-     "every member's balance equals the sum of the remaining points of its lots",
+     "every member's balance equals the remaining points of its lots minus its clawback debt",
      R"~(
-  SELECT 'member ' || m.id || ': balance ' || m.balance || ', lots ' || coalesce(l.remaining, 0)
+  SELECT 'member ' || m.id || ': balance ' || m.balance || ', lots ' || coalesce(l.remaining, 0) ||
+         ', debt ' || m.debt
   FROM members m
   LEFT JOIN (SELECT member_id, sum(remaining) AS remaining FROM lots GROUP BY member_id) l
     ON l.member_id = m.id
-  WHERE m.balance <> coalesce(l.remaining, 0))~"},
+  WHERE m.balance <> coalesce(l.remaining, 0) - m.debt)~"},
+    {"debt_matches_clawbacks",
+     "every member's clawback debt equals the clawed-back points no lot has covered yet",
+     R"~(
+  SELECT 'member ' || m.id || ': debt ' || m.debt || ', uncovered clawbacks ' ||
+         coalesce(c.uncovered, 0)
+  FROM members m
+  LEFT JOIN (SELECT t.member_id, sum(t.points - coalesce(k.total, 0)) AS uncovered
+             FROM transfers t
+             LEFT JOIN (SELECT member_id, transfer_id, sum(points) AS total FROM lot_consumptions
+                        GROUP BY member_id, transfer_id) k
+               ON k.member_id = t.member_id AND k.transfer_id = t.id
+             WHERE t.kind = 'CLAWBACK' GROUP BY t.member_id) c ON c.member_id = m.id
+  WHERE m.debt <> coalesce(c.uncovered, 0))~"},
     {"ledger_sums_to_zero", "credits minus debits over all accounts is zero",
      R"~(
   WITH nets AS (%FLOWS%)
   SELECT 'sum of all accounts: ' || total
   FROM (SELECT coalesce(sum(net), 0) AS total FROM nets) t WHERE total <> 0)~"},
     {"held_matches_open_holds",
-     "every member's held equals the points of its open holds, and available >= 0",
+     "every member's held equals the points of its open holds, and its lots cover them",
      R"~(
   SELECT 'member ' || m.id || ': balance ' || m.balance || ', held ' || m.held ||
          ', open holds ' || coalesce(h.points, 0)
   FROM members m
   LEFT JOIN (SELECT member_id, sum(points) AS points FROM holds WHERE status = 'OPEN'
              GROUP BY member_id) h ON h.member_id = m.id
-  WHERE m.held <> coalesce(h.points, 0) OR m.balance - m.held < 0)~"},
+  WHERE m.held <> coalesce(h.points, 0) OR m.balance + m.debt - m.held < 0)~"},
     {"captured_holds_match_transfers",
      "every captured hold points at one capture transfer of exactly the captured points",
      R"~(
@@ -59,14 +73,28 @@ const InvariantQuery kInvariants[] = {
   WHERE h.status = 'CAPTURED' AND (t.id IS NULL OR t.points <> h.captured_points
                                    OR t.kind <> 'HOLD_CAPTURE'))~"},
     {"lots_match_consumptions",
-     "each lot's consumed points (points - remaining) equal its consumption rows",
+     "each lot's points - remaining equal its consumptions minus refunds restored into it",
      R"~(
   SELECT 'lot ' || l.id || ': consumed ' || (l.points - l.remaining) || ', rows ' ||
-         coalesce(c.total, 0)
+         coalesce(c.total, 0) || ', restored ' || coalesce(r.total, 0)
   FROM lots l
   LEFT JOIN (SELECT member_id, lot_id, sum(points) AS total FROM lot_consumptions
              GROUP BY member_id, lot_id) c ON c.member_id = l.member_id AND c.lot_id = l.id
-  WHERE l.points - l.remaining <> coalesce(c.total, 0))~"},
+  LEFT JOIN (SELECT member_id, lot_id, sum(points) AS total FROM lot_restorations
+             WHERE lot_id = consumed_lot_id GROUP BY member_id, lot_id) r
+    ON r.member_id = l.member_id AND r.lot_id = l.id
+  WHERE l.points - l.remaining <> coalesce(c.total, 0) - coalesce(r.total, 0))~"},
+    {"restorations_within_consumptions",
+     "no refund restores more points to a lot than the purchase's debit consumed from it",
+     R"~(
+  SELECT 'transfer ' || c.transfer_id || ' lot ' || c.lot_id || ': consumed ' || c.points ||
+         ', restored ' || r.total
+  FROM lot_consumptions c
+  JOIN (SELECT member_id, debit_transfer_id, consumed_lot_id, sum(points) AS total
+        FROM lot_restorations GROUP BY member_id, debit_transfer_id, consumed_lot_id) r
+    ON r.member_id = c.member_id AND r.debit_transfer_id = c.transfer_id
+   AND r.consumed_lot_id = c.lot_id
+  WHERE r.total > c.points)~"},
     {"debits_consume_lots",
      "every debit of a member takes exactly its points from the member's lots",
      R"~(
@@ -75,14 +103,39 @@ const InvariantQuery kInvariants[] = {
   LEFT JOIN (SELECT member_id, transfer_id, sum(points) AS total FROM lot_consumptions
              GROUP BY member_id, transfer_id) c
     ON c.member_id = t.member_id AND c.transfer_id = t.id
-  WHERE t.debit_account_id = t.member_id AND t.points <> coalesce(c.total, 0))~"},
-    {"credits_create_lots", "every credit to a member created one lot of the same points",
+  WHERE t.debit_account_id = t.member_id AND (
+          (t.kind <> 'CLAWBACK' AND t.points <> coalesce(c.total, 0))
+          OR (t.kind = 'CLAWBACK' AND coalesce(c.total, 0) > t.points)))~"},
+    {"credits_create_lots",
+     "every credit to a member created a lot of the same points (a refund: restored them)",
      R"~(
-  SELECT 'transfer ' || t.id || ': points ' || t.points || ', lots ' || coalesce(sum(l.points), 0)
+  SELECT 'transfer ' || t.id || ': points ' || t.points || ', lots ' || coalesce(l.total, 0) ||
+         ', restored ' || coalesce(r.total, 0)
   FROM transfers t
-  LEFT JOIN lots l ON l.member_id = t.member_id AND l.source_transfer_id = t.id
+  LEFT JOIN (SELECT member_id, source_transfer_id, sum(points) AS total FROM lots
+             GROUP BY member_id, source_transfer_id) l
+    ON l.member_id = t.member_id AND l.source_transfer_id = t.id
+  LEFT JOIN (SELECT member_id, refund_transfer_id, sum(points) AS total FROM lot_restorations
+             GROUP BY member_id, refund_transfer_id) r
+    ON r.member_id = t.member_id AND r.refund_transfer_id = t.id
   WHERE t.credit_account_id = t.member_id
-  GROUP BY t.id, t.points HAVING coalesce(sum(l.points), 0) <> t.points)~"},
+    AND ((t.kind <> 'REFUND' AND coalesce(l.total, 0) <> t.points)
+         OR (t.kind = 'REFUND' AND coalesce(r.total, 0) <> t.points)))~"},
+    {"purchases_match_transfers",
+     "every purchase's points paid, earned, returned and clawed back equal its transfers",
+     R"~(
+  SELECT 'purchase ' || p.partner_id || '/' || p.receipt_id
+  FROM purchases p
+  LEFT JOIN (SELECT partner_id, receipt_id,
+                    sum(points) FILTER (WHERE kind IN ('REDEMPTION', 'HOLD_CAPTURE')) AS paid,
+                    sum(points) FILTER (WHERE kind = 'ACCRUAL') AS earned,
+                    sum(points) FILTER (WHERE kind = 'REFUND') AS returned,
+                    sum(points) FILTER (WHERE kind = 'CLAWBACK') AS clawed
+             FROM transfers WHERE receipt_id IS NOT NULL GROUP BY partner_id, receipt_id) t
+    ON t.partner_id = p.partner_id AND t.receipt_id = p.receipt_id
+  WHERE p.points_paid <> coalesce(t.paid, 0) OR p.points_earned <> coalesce(t.earned, 0)
+     OR p.points_returned <> coalesce(t.returned, 0)
+     OR p.points_clawed_back <> coalesce(t.clawed, 0))~"},
     {"requests_applied_once",
      "no request_id of a partner posted two transfers of the same kind",
      R"~(

@@ -90,9 +90,9 @@ Result<domain::HoldResult> PgLedgerStore::HoldPoints(const domain::Partner& part
       });
 }
 
-Result<domain::CaptureResult> PgLedgerStore::CapturePoints(const domain::Partner& partner,
-                                                           const domain::CaptureCommand& command,
-                                                           domain::Timestamp now) {
+Result<domain::CaptureResult> PgLedgerStore::CapturePoints(
+    const domain::Partner& partner, const domain::CaptureCommand& command, domain::Timestamp now,
+    const std::optional<domain::PurchaseTerms>& terms) {
   return database_.Transact<domain::CaptureResult>(
       "capture_points", [&](pqxx::work& tx) -> Result<domain::CaptureResult> {
         if (auto earlier = ClaimRequest<domain::CaptureResult>(tx, partner, command.key)) {
@@ -109,11 +109,16 @@ Result<domain::CaptureResult> PgLedgerStore::CapturePoints(const domain::Partner
         // Spends `captured` and releases the whole reservation at once; the
         // uncaptured rest becomes available again.
         const auto member = tx.exec_prepared1("spend_held", hold->member_id, captured, hold->points);
-        const auto recorded =
-            RecordDebit(tx, hold->member_id, partner.redemption_account_id, captured,
-                        "HOLD_CAPTURE", partner, command.key.request_id, hold->reference);
+        const auto recorded = RecordDebit(
+            tx, hold->member_id, partner,
+            Debit{partner.redemption_account_id, captured, "HOLD_CAPTURE", command.key.request_id,
+                  hold->reference, command.receipt_id, {}});
         if (!recorded) return recorded.error();
         const auto transfer_id = *recorded;
+        if (auto conflict = AddPurchasePoints(tx, partner, command.receipt_id, hold->member_id,
+                                              captured, terms)) {
+          return *conflict;
+        }
         tx.exec_prepared0("close_hold", hold->member_id, hold->id, "CAPTURED", captured,
                           transfer_id, ToMicros(now));
         domain::CaptureResult result;

@@ -30,9 +30,18 @@ std::optional<domain::MemberView> LoadMember(Tx& tx, MemberId id, domain::Timest
   member.balance = row[1].template as<int64_t>();
   member.held = row[2].template as<int64_t>();
   member.enrolled_at = FromMicros(row[3].template as<int64_t>());
+  member.debt = row[5].template as<int64_t>();
   std::stringstream cards(row[4].template as<std::string>());
   for (std::string card; std::getline(cards, card, ',');) member.card_numbers.push_back(card);
   return member;
+}
+
+domain::TransferKind ParseTransferKind(const std::string& kind) {
+  if (kind == "ACCRUAL") return domain::TransferKind::kAccrual;
+  if (kind == "REDEMPTION") return domain::TransferKind::kRedemption;
+  if (kind == "HOLD_CAPTURE") return domain::TransferKind::kHoldCapture;
+  if (kind == "REFUND") return domain::TransferKind::kRefund;
+  return domain::TransferKind::kClawback;
 }
 
 }  // namespace
@@ -98,17 +107,21 @@ Result<domain::AccrueResult> PgLedgerStore::Accrue(const domain::Partner& partne
               command.store_id, command.receipt_id, ToMicros(command.occurred_at));
           result.transfer_id = row[0].as<int64_t>();
           result.balance = row[1].as<int64_t>();
+          if (row[2].as<int64_t>() > 0) RepayDebt(tx, result.member_id);
         } else {
           result.balance = tx.exec_prepared1("member_balance", result.member_id)[0].as<int64_t>();
+        }
+        if (auto conflict = AddPurchaseCash(tx, partner, command, result.member_id, points)) {
+          return *conflict;
         }
         StoreResponse(tx, partner, command.key, result);
         return result;
       });
 }
 
-Result<domain::RedeemResult> PgLedgerStore::Redeem(const domain::Partner& partner,
-                                                   const domain::RedeemCommand& command,
-                                                   domain::Timestamp now) {
+Result<domain::RedeemResult> PgLedgerStore::Redeem(
+    const domain::Partner& partner, const domain::RedeemCommand& command, domain::Timestamp now,
+    const std::optional<domain::PurchaseTerms>& terms) {
   return database_.Transact<domain::RedeemResult>(
       "redeem", [&](pqxx::work& tx) -> Result<domain::RedeemResult> {
         if (auto earlier = ClaimRequest<domain::RedeemResult>(tx, partner, command.key)) {
@@ -132,11 +145,16 @@ Result<domain::RedeemResult> PgLedgerStore::Redeem(const domain::Partner& partne
         result.points_redeemed = command.points;
         result.balance = debited[0][0].as<int64_t>();
         result.available = result.balance - debited[0][1].as<int64_t>();
-        const auto recorded =
-            RecordDebit(tx, *member_id, partner.redemption_account_id, command.points,
-                        "REDEMPTION", partner, command.key.request_id, command.reference);
+        const auto recorded = RecordDebit(
+            tx, *member_id, partner,
+            Debit{partner.redemption_account_id, command.points, "REDEMPTION",
+                  command.key.request_id, command.reference, command.receipt_id, {}});
         if (!recorded) return recorded.error();
         result.transfer_id = *recorded;
+        if (auto conflict = AddPurchasePoints(tx, partner, command.receipt_id, *member_id,
+                                              command.points, terms)) {
+          return *conflict;
+        }
         StoreResponse(tx, partner, command.key, result);
         return result;
       });
@@ -160,9 +178,7 @@ Result<std::pair<MemberId, domain::TransactionPage>> PgLedgerStore::ListTransact
       domain::TransactionView view;
       view.id = row[0].as<int64_t>();
       const auto kind = row[1].as<std::string>();
-      view.kind = kind == "ACCRUAL"      ? domain::TransferKind::kAccrual
-                  : kind == "REDEMPTION" ? domain::TransferKind::kRedemption
-                                         : domain::TransferKind::kHoldCapture;
+      view.kind = ParseTransferKind(kind);
       view.points = row[2].as<int64_t>();
       view.balance_delta = row[3].as<bool>() ? view.points : -view.points;
       view.request_id = row[4].as<std::string>();

@@ -125,27 +125,6 @@ Result<domain::ApiKeyRecord> PgPartnerStore::RevokeApiKey(int64_t key_id) {
       });
 }
 
-namespace {
-
-const char* RefundPolicyName(domain::RefundPolicy policy) {
-  switch (policy) {
-    case domain::RefundPolicy::kProportional: return "PROPORTIONAL";
-    case domain::RefundPolicy::kCashFirst: return "CASH_FIRST";
-    case domain::RefundPolicy::kPointsFirst: return "POINTS_FIRST";
-    case domain::RefundPolicy::kPointsForfeited: return "POINTS_FORFEITED";
-  }
-  return "PROPORTIONAL";
-}
-
-domain::RefundPolicy ParseRefundPolicy(const std::string& name) {
-  if (name == "CASH_FIRST") return domain::RefundPolicy::kCashFirst;
-  if (name == "POINTS_FIRST") return domain::RefundPolicy::kPointsFirst;
-  if (name == "POINTS_FORFEITED") return domain::RefundPolicy::kPointsForfeited;
-  return domain::RefundPolicy::kProportional;
-}
-
-}  // namespace
-
 Result<domain::Ok> PgPartnerStore::SetRedemptionPolicy(domain::PartnerId partner,
                                                        const domain::RedemptionPolicy& policy) {
   std::string splits = "{";

@@ -16,9 +16,9 @@ class PgLedgerStore final : public service::LedgerStore {
   domain::Result<domain::AccrueResult> Accrue(const domain::Partner& partner,
                                               const domain::AccrueCommand& command,
                                               int64_t points) override;
-  domain::Result<domain::RedeemResult> Redeem(const domain::Partner& partner,
-                                              const domain::RedeemCommand& command,
-                                              domain::Timestamp now) override;
+  domain::Result<domain::RedeemResult> Redeem(
+      const domain::Partner& partner, const domain::RedeemCommand& command, domain::Timestamp now,
+      const std::optional<domain::PurchaseTerms>& terms) override;
   domain::Result<std::pair<domain::MemberId, domain::TransactionPage>> ListTransactions(
       const domain::Partner& partner, const domain::MemberRef& member,
       domain::TransferId before, int page_size) override;
@@ -27,13 +27,19 @@ class PgLedgerStore final : public service::LedgerStore {
                                                 const domain::HoldCommand& command,
                                                 domain::Timestamp now,
                                                 domain::Timestamp expires_at) override;
-  domain::Result<domain::CaptureResult> CapturePoints(const domain::Partner& partner,
-                                                      const domain::CaptureCommand& command,
-                                                      domain::Timestamp now) override;
+  domain::Result<domain::CaptureResult> CapturePoints(
+      const domain::Partner& partner, const domain::CaptureCommand& command, domain::Timestamp now,
+      const std::optional<domain::PurchaseTerms>& terms) override;
   domain::Result<domain::VoidResult> VoidHold(const domain::Partner& partner,
                                               const domain::VoidCommand& command,
                                               domain::Timestamp now) override;
   domain::Result<int> ExpireDueHolds(domain::Timestamp now, int limit) override;
+  domain::Result<domain::PurchaseView> GetPurchase(const domain::Partner& partner,
+                                                   const std::string& receipt_id) override;
+  domain::Result<domain::RefundResult> RefundPurchase(const domain::Partner& partner,
+                                                      const domain::RefundCommand& command,
+                                                      domain::Timestamp now,
+                                                      domain::Timestamp grace_expires_at) override;
 
  private:
   Database& database_;

@@ -120,7 +120,8 @@ SELECT m.id, m.balance,
     COALITION_SQL_TIME("$2") R"~(), 0),
        (extract(epoch from m.enrolled_at) * 1000000)::bigint,
        coalesce((SELECT string_agg(card_number, ',' ORDER BY created_at, card_number)
-                 FROM cards WHERE member_id = m.id), '')
+                 FROM cards WHERE member_id = m.id), ''),
+       m.debt
 FROM members m WHERE m.id = $1)~";
 
 // --- money moves ---------------------------------------------------------------
@@ -140,9 +141,9 @@ WITH transfer AS (
                     source_transfer_id)
   SELECT $1, $4, $3, $3, created_at, id FROM transfer
 ), member AS (
-  UPDATE members SET balance = balance + $3 WHERE id = $1 RETURNING balance
+  UPDATE members SET balance = balance + $3 WHERE id = $1 RETURNING balance, debt
 )
-SELECT transfer.id, member.balance FROM transfer, member)~";
+SELECT transfer.id, member.balance, member.debt FROM transfer, member)~";
 
 inline constexpr const char* kMemberBalance = "SELECT balance FROM members WHERE id = $1";
 
@@ -155,14 +156,15 @@ RETURNING balance, held)~";
 
 inline constexpr const char* kMemberAvailable = "SELECT balance - held FROM members WHERE id = $1";
 
-// Records a debit and consumes lots earliest expiry first (then oldest),
-// writing one consumption row per lot touched. Runs after kDebitMember, so
-// it sees the lots as of after the member lock was taken.
+// Records a debit of $3 points and consumes $8 of them (all but a
+// clawback's unbacked part) from lots, earliest expiry first (then oldest),
+// writing one consumption row per lot touched. Runs after the member row is
+// locked, so it sees the lots as of after the lock was taken.
 inline constexpr const char* kRecordDebit = R"~(
 WITH transfer AS (
   INSERT INTO transfers (member_id, debit_account_id, credit_account_id, points, kind,
-                         partner_id, request_id, reference)
-  VALUES ($1, $1, $2, $3, $4, $5, $6, $7)
+                         partner_id, request_id, reference, receipt_id)
+  VALUES ($1, $1, $2, $3, $4, $5, $6, $7, $9)
   RETURNING id
 ), ordered AS (
   SELECT id, remaining,
@@ -171,7 +173,7 @@ WITH transfer AS (
            AS before
   FROM lots WHERE member_id = $1 AND remaining > 0
 ), take AS (
-  SELECT id, least(remaining, $3 - before) AS points FROM ordered WHERE before < $3
+  SELECT id, least(remaining, $8 - before) AS points FROM ordered WHERE before < $8
 ), consumed AS (
   UPDATE lots SET remaining = lots.remaining - take.points
   FROM take WHERE lots.member_id = $1 AND lots.id = take.id
@@ -230,7 +232,7 @@ inline constexpr const char* kFindHold =
     "SELECT member_id FROM holds WHERE id = $1 AND partner_id = $2";
 
 inline constexpr const char* kLockMember =
-    "SELECT balance, held FROM members WHERE id = $1 FOR UPDATE";
+    "SELECT balance, held, debt FROM members WHERE id = $1 FOR UPDATE";
 
 inline constexpr const char* kSpendHeld = R"~(
 UPDATE members SET balance = balance - $2, held = held - $3
@@ -244,5 +246,128 @@ inline constexpr const char* kDueHoldMembers = R"~(
 SELECT DISTINCT member_id FROM holds
 WHERE status = 'OPEN' AND expires_at <= )~" COALITION_SQL_TIME("$1") R"~(
 LIMIT $2)~";
+
+// --- purchases and refunds ------------------------------------------------------
+
+inline constexpr const char* kPurchaseColumns =
+    "member_id, currency_code, cash_paid_minor, points_paid, points_earned, point_value_micros, "
+    "refund_policy, amount_refunded_minor, cash_returned_minor, points_returned, "
+    "points_clawed_back";
+
+// Adds the cash and earned points of an accrual to its receipt's purchase.
+// No row back: the receipt belongs to another member or was already refunded.
+inline constexpr const char* kAddPurchaseCash = R"~(
+INSERT INTO purchases (partner_id, receipt_id, member_id, currency_code, cash_paid_minor,
+                       points_earned)
+VALUES ($1, $2, $3, $4, $5, $6)
+ON CONFLICT (partner_id, receipt_id) DO UPDATE SET
+  cash_paid_minor = purchases.cash_paid_minor + EXCLUDED.cash_paid_minor,
+  points_earned = purchases.points_earned + EXCLUDED.points_earned,
+  updated_at = now()
+WHERE purchases.member_id = EXCLUDED.member_id AND purchases.amount_refunded_minor = 0
+  AND purchases.currency_code = EXCLUDED.currency_code
+RETURNING 1)~";
+
+// Adds a points payment to its receipt's purchase; the first one fixes the
+// point value and refund policy. No row back: another member's receipt, one
+// already refunded, or one whose points were valued differently.
+inline constexpr const char* kAddPurchasePoints = R"~(
+INSERT INTO purchases (partner_id, receipt_id, member_id, currency_code, points_paid,
+                       point_value_micros, refund_policy)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
+ON CONFLICT (partner_id, receipt_id) DO UPDATE SET
+  points_paid = purchases.points_paid + EXCLUDED.points_paid,
+  point_value_micros = EXCLUDED.point_value_micros,
+  refund_policy = coalesce(purchases.refund_policy, EXCLUDED.refund_policy),
+  updated_at = now()
+WHERE purchases.member_id = EXCLUDED.member_id AND purchases.amount_refunded_minor = 0
+  AND purchases.currency_code = EXCLUDED.currency_code
+  AND coalesce(purchases.point_value_micros, EXCLUDED.point_value_micros)
+      = EXCLUDED.point_value_micros
+RETURNING 1)~";
+
+inline constexpr const char* kUpdatePurchaseRefunded = R"~(
+UPDATE purchases SET amount_refunded_minor = amount_refunded_minor + $3,
+                     cash_returned_minor = cash_returned_minor + $4,
+                     points_returned = points_returned + $5,
+                     points_clawed_back = points_clawed_back + $6,
+                     updated_at = now()
+WHERE partner_id = $1 AND receipt_id = $2)~";
+
+// Credits a member with points a refund returns (their lots are restored
+// separately, see kRestorableConsumptions).
+inline constexpr const char* kRecordRefund = R"~(
+WITH transfer AS (
+  INSERT INTO transfers (member_id, debit_account_id, credit_account_id, points, kind,
+                         partner_id, request_id, receipt_id)
+  VALUES ($1, $2, $1, $3, 'REFUND', $4, $5, $6)
+  RETURNING id
+), member AS (
+  UPDATE members SET balance = balance + $3 WHERE id = $1 RETURNING balance
+)
+SELECT transfer.id FROM transfer, member)~";
+
+// What the purchase's debits consumed from each lot and no refund has put
+// back yet, last consumed first; $4 decides which lots have expired.
+inline constexpr const char* kRestorableConsumptions = R"~(
+SELECT c.transfer_id, c.lot_id,
+       c.points - coalesce((SELECT sum(r.points) FROM lot_restorations r
+                            WHERE r.member_id = c.member_id AND r.debit_transfer_id = c.transfer_id
+                              AND r.consumed_lot_id = c.lot_id), 0),
+       (l.expires_at IS NOT NULL AND l.expires_at <= )~" COALITION_SQL_TIME("$4") R"~(),
+       l.issuer_partner_id
+FROM transfers t
+JOIN lot_consumptions c ON c.member_id = t.member_id AND c.transfer_id = t.id
+JOIN lots l ON l.member_id = c.member_id AND l.id = c.lot_id
+WHERE t.member_id = $1 AND t.partner_id = $2 AND t.receipt_id = $3
+  AND t.kind IN ('REDEMPTION', 'HOLD_CAPTURE')
+ORDER BY t.id DESC, l.expires_at DESC NULLS FIRST, l.earned_at DESC, l.id DESC)~";
+
+inline constexpr const char* kRestoreLot =
+    "UPDATE lots SET remaining = remaining + $3 WHERE member_id = $1 AND id = $2";
+
+// A lot for refunded points whose original lot expired meanwhile.
+inline constexpr const char* kInsertGraceLot = R"~(
+INSERT INTO lots (member_id, issuer_partner_id, points, remaining, earned_at, expires_at,
+                  source_transfer_id)
+VALUES ($1, $2, $3, $3, )~" COALITION_SQL_TIME("$4") ", " COALITION_SQL_TIME("$5") R"~(, $6)
+RETURNING id)~";
+
+inline constexpr const char* kInsertRestoration = R"~(
+INSERT INTO lot_restorations (member_id, refund_transfer_id, debit_transfer_id, consumed_lot_id,
+                              lot_id, points)
+VALUES ($1, $2, $3, $4, $5, $6))~";
+
+// Takes clawed-back points off the balance; $3 of them are debt because the
+// lots could not cover them.
+inline constexpr const char* kClawBack = R"~(
+UPDATE members SET balance = balance - $2, debt = debt + $3
+WHERE id = $1
+RETURNING balance, held, debt)~";
+
+// The member's clawbacks not yet backed by lots, oldest first.
+inline constexpr const char* kOutstandingClawbacks = R"~(
+SELECT t.id, t.points - coalesce((SELECT sum(c.points) FROM lot_consumptions c
+                                  WHERE c.member_id = t.member_id AND c.transfer_id = t.id), 0)
+FROM transfers t
+WHERE t.member_id = $1 AND t.kind = 'CLAWBACK'
+ORDER BY t.id)~";
+
+inline constexpr const char* kOpenLots = R"~(
+SELECT id, remaining FROM lots WHERE member_id = $1 AND remaining > 0
+ORDER BY expires_at ASC NULLS LAST, earned_at, id)~";
+
+// Moves points of a lot to an outstanding clawback (debt repayment).
+inline constexpr const char* kRepayFromLot = R"~(
+WITH lot AS (
+  UPDATE lots SET remaining = remaining - $4 WHERE member_id = $1 AND id = $3 RETURNING id
+)
+INSERT INTO lot_consumptions (member_id, transfer_id, lot_id, points)
+SELECT $1, $2, id, $4 FROM lot
+ON CONFLICT (member_id, transfer_id, lot_id)
+DO UPDATE SET points = lot_consumptions.points + EXCLUDED.points)~";
+
+inline constexpr const char* kReduceDebt = R"~(
+UPDATE members SET debt = debt - $2 WHERE id = $1 RETURNING balance, held, debt)~";
 
 }  // namespace coalition::storage::sql

@@ -142,4 +142,83 @@ void DecodeResult(const std::string& text, domain::VoidResult& result) {
   result.available = doc.at("available").get<int64_t>();
 }
 
+namespace {
+
+json PurchaseToJson(const domain::PurchaseView& purchase) {
+  const auto& totals = purchase.totals;
+  json doc{{"receipt_id", purchase.receipt_id},
+           {"member_id", purchase.member_id},
+           {"currency_code", purchase.currency_code},
+           {"price_minor", totals.price_minor},
+           {"cash_paid_minor", totals.cash_paid_minor},
+           {"points_paid", totals.points_paid},
+           {"points_earned", totals.points_earned},
+           {"amount_refunded_minor", totals.amount_refunded_minor},
+           {"cash_returned_minor", totals.cash_returned_minor},
+           {"points_returned", totals.points_returned},
+           {"points_clawed_back", totals.points_clawed_back}};
+  if (purchase.point_value_micros) doc["point_value_micros"] = *purchase.point_value_micros;
+  if (purchase.refund_policy) doc["refund_policy"] = static_cast<int>(*purchase.refund_policy);
+  return doc;
+}
+
+domain::PurchaseView PurchaseFromJson(const json& doc) {
+  domain::PurchaseView purchase;
+  auto& totals = purchase.totals;
+  purchase.receipt_id = doc.at("receipt_id").get<std::string>();
+  purchase.member_id = doc.at("member_id").get<int64_t>();
+  purchase.currency_code = doc.at("currency_code").get<std::string>();
+  totals.price_minor = doc.at("price_minor").get<int64_t>();
+  totals.cash_paid_minor = doc.at("cash_paid_minor").get<int64_t>();
+  totals.points_paid = doc.at("points_paid").get<int64_t>();
+  totals.points_earned = doc.at("points_earned").get<int64_t>();
+  totals.amount_refunded_minor = doc.at("amount_refunded_minor").get<int64_t>();
+  totals.cash_returned_minor = doc.at("cash_returned_minor").get<int64_t>();
+  totals.points_returned = doc.at("points_returned").get<int64_t>();
+  totals.points_clawed_back = doc.at("points_clawed_back").get<int64_t>();
+  if (doc.contains("point_value_micros")) {
+    purchase.point_value_micros = doc.at("point_value_micros").get<int64_t>();
+  }
+  if (doc.contains("refund_policy")) {
+    purchase.refund_policy = static_cast<domain::RefundPolicy>(doc.at("refund_policy").get<int>());
+  }
+  return purchase;
+}
+
+}  // namespace
+
+std::string EncodeResult(const domain::RefundResult& result) {
+  const auto& outcome = result.outcome;
+  json doc{{"purchase", PurchaseToJson(result.purchase)},
+           {"amount_refunded_minor", outcome.amount_refunded_minor},
+           {"cash_to_return_minor", outcome.cash_to_return_minor},
+           {"points_to_return", outcome.points_to_return},
+           {"points_to_claw_back", outcome.points_to_claw_back},
+           {"balance", result.balance},
+           {"available", result.available},
+           {"debt", result.debt}};
+  if (result.refund_transfer_id) doc["refund_transfer_id"] = *result.refund_transfer_id;
+  if (result.clawback_transfer_id) doc["clawback_transfer_id"] = *result.clawback_transfer_id;
+  return doc.dump();
+}
+
+void DecodeResult(const std::string& text, domain::RefundResult& result) {
+  const auto doc = json::parse(text);
+  auto& outcome = result.outcome;
+  result.purchase = PurchaseFromJson(doc.at("purchase"));
+  outcome.amount_refunded_minor = doc.at("amount_refunded_minor").get<int64_t>();
+  outcome.cash_to_return_minor = doc.at("cash_to_return_minor").get<int64_t>();
+  outcome.points_to_return = doc.at("points_to_return").get<int64_t>();
+  outcome.points_to_claw_back = doc.at("points_to_claw_back").get<int64_t>();
+  result.balance = doc.at("balance").get<int64_t>();
+  result.available = doc.at("available").get<int64_t>();
+  result.debt = doc.at("debt").get<int64_t>();
+  if (doc.contains("refund_transfer_id")) {
+    result.refund_transfer_id = doc.at("refund_transfer_id").get<int64_t>();
+  }
+  if (doc.contains("clawback_transfer_id")) {
+    result.clawback_transfer_id = doc.at("clawback_transfer_id").get<int64_t>();
+  }
+}
+
 }  // namespace coalition::storage

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "domain/model.h"
+#include "domain/refund.h"
 
 namespace coalition::storage {
 
@@ -20,5 +21,7 @@ std::string EncodeResult(const domain::VoidResult& result);
 void DecodeResult(const std::string& json, domain::HoldResult& result);
 void DecodeResult(const std::string& json, domain::CaptureResult& result);
 void DecodeResult(const std::string& json, domain::VoidResult& result);
+std::string EncodeResult(const domain::RefundResult& result);
+void DecodeResult(const std::string& json, domain::RefundResult& result);
 
 }  // namespace coalition::storage

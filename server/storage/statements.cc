@@ -49,6 +49,25 @@ void PrepareStatements(pqxx::connection& connection) {
   connection.prepare("spend_held", sql::kSpendHeld);
   connection.prepare("release_held", sql::kReleaseHeld);
   connection.prepare("due_hold_members", sql::kDueHoldMembers);
+  const std::string purchase_columns = sql::kPurchaseColumns;
+  connection.prepare("find_purchase", "SELECT " + purchase_columns +
+                                          " FROM purchases WHERE partner_id = $1 AND receipt_id = $2");
+  connection.prepare("lock_purchase",
+                     "SELECT " + purchase_columns +
+                         " FROM purchases WHERE partner_id = $1 AND receipt_id = $2 FOR UPDATE");
+  connection.prepare("add_purchase_cash", sql::kAddPurchaseCash);
+  connection.prepare("add_purchase_points", sql::kAddPurchasePoints);
+  connection.prepare("update_purchase_refunded", sql::kUpdatePurchaseRefunded);
+  connection.prepare("record_refund", sql::kRecordRefund);
+  connection.prepare("restorable_consumptions", sql::kRestorableConsumptions);
+  connection.prepare("restore_lot", sql::kRestoreLot);
+  connection.prepare("insert_grace_lot", sql::kInsertGraceLot);
+  connection.prepare("insert_restoration", sql::kInsertRestoration);
+  connection.prepare("claw_back", sql::kClawBack);
+  connection.prepare("outstanding_clawbacks", sql::kOutstandingClawbacks);
+  connection.prepare("open_lots", sql::kOpenLots);
+  connection.prepare("repay_from_lot", sql::kRepayFromLot);
+  connection.prepare("reduce_debt", sql::kReduceDebt);
 }
 
 }  // namespace coalition::storage

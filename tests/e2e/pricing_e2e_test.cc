@@ -119,5 +119,103 @@ TEST_F(PricingE2eTest, DefaultPolicyAndBadPoliciesAndPrices) {
   EXPECT_EQ(quote.options(1).points(), 625);
 }
 
+// The till flow a partner builds with the SDK: quote a price, hold the
+// points of the chosen option, capture them towards the receipt, accrue the
+// cash part on the same receipt, then refund it in two steps.
+TEST_F(PricingE2eTest, TillQuotesHoldsCapturesAndRefundsAPurchaseThroughTheSdk) {
+  const auto store = CreatePartner("grandstore", 1, 100);  // 1 point per dollar of cash
+  v1::RedemptionPolicy policy;
+  policy.set_point_value_micros(5'000);  // half a cent
+  policy.set_block_size_points(2'000);   // $10 blocks
+  policy.set_max_points_share_bps(10'000);
+  policy.add_split_points_share_bps(6'000);
+  policy.set_refund_policy(v1::REFUND_POLICY_PROPORTIONAL);
+  v1::RedemptionPolicyResponse stored;
+  ASSERT_TRUE(SetPolicy("grandstore", policy, &stored).ok());
+  ASSERT_TRUE(Enroll(store.api_key, "TILL-CARD").ok());
+  ASSERT_TRUE(Accrue(store.api_key, "seed", "TILL-CARD", 2'000'000).ok());  // 20,000 points
+
+  sdk::Options options;
+  options.endpoint = target_;
+  options.tls = false;
+  options.api_key = store.api_key;
+  sdk::PartnerClient till(sdk::MakePartnerConnection(options));
+
+  // $100: the 60/40 split is 12,000 points + $40 cash.
+  v1::QuotePriceRequest quote_request;
+  quote_request.mutable_price()->set_currency_code("USD");
+  quote_request.mutable_price()->set_amount_minor(10'000);
+  quote_request.set_card_number("TILL-CARD");
+  auto quote = till.QuotePrice(quote_request);
+  ASSERT_TRUE(quote.ok());
+  const v1::PaymentOption* split = nullptr;
+  for (const auto& option : quote->options()) {
+    if (option.kind() == v1::PAYMENT_OPTION_KIND_SPLIT) split = &option;
+  }
+  ASSERT_NE(split, nullptr);
+  ASSERT_EQ(split->points(), 12'000);
+  ASSERT_EQ(split->cash().amount_minor(), 4'000);
+
+  v1::HoldPointsRequest hold;
+  hold.set_card_number("TILL-CARD");
+  hold.set_points(split->points());
+  auto held = till.HoldPoints(hold);
+  ASSERT_TRUE(held.ok());
+  v1::CapturePointsRequest capture;
+  capture.set_hold_id(held->hold().hold_id());
+  capture.set_receipt_id("RCPT-1");
+  auto captured = till.CapturePoints(capture);
+  ASSERT_TRUE(captured.ok()) << sdk::FormatError(captured.error());
+  v1::AccrueRequest cash;
+  cash.set_card_number("TILL-CARD");
+  *cash.mutable_amount() = split->cash();
+  cash.set_receipt_id("RCPT-1");
+  auto accrued = till.Accrue(cash);
+  ASSERT_TRUE(accrued.ok());
+  EXPECT_EQ(accrued->points_earned(), split->points_earned());
+  EXPECT_EQ(accrued->balance(), 20'000 - 12'000 + 40);
+
+  v1::GetPurchaseRequest get;
+  get.set_receipt_id("RCPT-1");
+  auto purchase = till.GetPurchase(get);
+  ASSERT_TRUE(purchase.ok());
+  EXPECT_EQ(purchase->purchase().price().amount_minor(), 10'000);
+  EXPECT_EQ(purchase->purchase().points_paid(), 12'000);
+  EXPECT_EQ(purchase->purchase().cash_paid().amount_minor(), 4'000);
+  EXPECT_EQ(purchase->purchase().refund_policy(), v1::REFUND_POLICY_PROPORTIONAL);
+
+  // One of two $50 items comes back: half the cash, half the points, half
+  // the earned points.
+  v1::RefundPurchaseRequest partial;
+  partial.set_receipt_id("RCPT-1");
+  partial.mutable_amount()->set_currency_code("USD");
+  partial.mutable_amount()->set_amount_minor(5'000);
+  auto first = till.RefundPurchase(partial);
+  ASSERT_TRUE(first.ok()) << sdk::FormatError(first.error());
+  EXPECT_EQ(first->cash_to_return().amount_minor(), 2'000);
+  EXPECT_EQ(first->points_returned(), 6'000);
+  EXPECT_EQ(first->points_clawed_back(), 20);
+  EXPECT_EQ(first->balance(), 8'040 + 6'000 - 20);
+  ExpectLedgerConsistent();
+
+  // The other item comes back too; the till retries that call with the same
+  // request_id and gets the stored answer, not a second refund.
+  partial.set_request_id("refund-second-item");
+  auto again = till.RefundPurchase(partial);
+  ASSERT_TRUE(again.ok());
+  auto repeat = till.RefundPurchase(partial);
+  ASSERT_TRUE(repeat.ok());
+  EXPECT_EQ(repeat->purchase().amount_refunded().amount_minor(), 10'000);
+  EXPECT_EQ(repeat->balance(), 20'000);
+
+  v1::RefundPurchaseRequest rest;
+  rest.set_receipt_id("RCPT-1");
+  auto done = till.RefundPurchase(rest);
+  ASSERT_FALSE(done.ok());
+  EXPECT_EQ(done.error().reason, "PURCHASE_FULLY_REFUNDED");
+  EXPECT_EQ(GetMember(store.api_key, "TILL-CARD").balance(), 20'000);
+  ExpectLedgerConsistent();
+}
+
 }  // namespace
 }  // namespace coalition::testing

@@ -31,7 +31,7 @@ class HoldsTest : public LedgerFixture {
                                                 const std::string& id, domain::HoldId hold,
                                                 int64_t points = 0) {
     return ledger_.CapturePoints(
-        partner, {Key(id, std::to_string(hold) + ":" + std::to_string(points)), hold, points});
+        partner, {Key(id, std::to_string(hold) + ":" + std::to_string(points)), hold, points, ""});
   }
 
   domain::Result<domain::VoidResult> Void(const domain::Partner& partner, const std::string& id,

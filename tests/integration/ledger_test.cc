@@ -268,7 +268,7 @@ TEST_F(LedgerTest, DebitsThatLotsCannotCoverAreRefusedAndWriteNothing) {
   auto held = ledger_.HoldPoints(market, hold);
   ASSERT_TRUE(held.ok());
   const auto with_hold = db_.Fingerprint();
-  auto captured = ledger_.CapturePoints(market, {Key("c1"), held->hold.id, 60});
+  auto captured = ledger_.CapturePoints(market, {Key("c1"), held->hold.id, 60, ""});
   ASSERT_FALSE(captured.ok());
   EXPECT_EQ(captured.error().code, ErrorCode::kInternal);
   EXPECT_EQ(db_.Fingerprint(), with_hold);

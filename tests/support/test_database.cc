@@ -54,7 +54,12 @@ std::string TestDatabase::Fingerprint() const {
       (SELECT coalesce(sum(balance), 0) FROM members),
       (SELECT coalesce(sum(held), 0) FROM members),
       (SELECT coalesce(sum(remaining), 0) FROM lots),
-      (SELECT coalesce(sum(points), 0) FROM transfers)))~");
+      (SELECT coalesce(sum(points), 0) FROM transfers),
+      (SELECT coalesce(sum(debt), 0) FROM members),
+      (SELECT count(*) FROM purchases), (SELECT count(*) FROM lot_restorations),
+      (SELECT coalesce(sum(cash_paid_minor + points_paid + points_earned + amount_refunded_minor
+                           + cash_returned_minor + points_returned + points_clawed_back), 0)
+       FROM purchases)))~");
 }
 
 }  // namespace coalition::testing

@@ -58,6 +58,13 @@ class MockPartnerStub : public internal::PartnerStub {
   MOCK_METHOD(grpc::Status, QuotePrice,
               (grpc::ClientContext&, const v1::QuotePriceRequest&, v1::QuotePriceResponse&),
               (override));
+  MOCK_METHOD(grpc::Status, GetPurchase,
+              (grpc::ClientContext&, const v1::GetPurchaseRequest&, v1::GetPurchaseResponse&),
+              (override));
+  MOCK_METHOD(grpc::Status, RefundPurchase,
+              (grpc::ClientContext&, const v1::RefundPurchaseRequest&,
+               v1::RefundPurchaseResponse&),
+              (override));
 };
 
 grpc::Status Unavailable() { return {grpc::StatusCode::UNAVAILABLE, "connection reset"}; }

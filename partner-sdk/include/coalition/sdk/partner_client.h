@@ -38,7 +38,8 @@ namespace coalition::sdk {
 ///     DEADLINE_EXCEEDED: returned only once the retry policy gave up.
 ///
 /// Retries: only UNAVAILABLE and DEADLINE_EXCEEDED are retried, for every
-/// call. Money moves (EnrollMember, Accrue, Redeem) are idempotent on their
+/// call. Money moves (EnrollMember, Accrue, Redeem, HoldPoints, CapturePoints,
+/// VoidHold, RefundPurchase) are idempotent on their
 /// request_id: when the request has none, the client generates one with
 /// NewRequestId() before the first attempt and sends that same id on every
 /// retry, so an attempt whose answer was lost is not applied twice. To retry
@@ -131,6 +132,27 @@ class PartnerClient {
   /// Read-only, hence idempotent.
   StatusOr<v1::QuotePriceResponse> QuotePrice(const v1::QuotePriceRequest& request) {
     return connection_->QuotePrice(request);
+  }
+
+  /// A purchase at the calling partner by receipt_id: the cash paid
+  /// (accruals with that receipt_id), the points paid (Redeem/CapturePoints
+  /// with it), the points earned and what refunds returned so far.
+  /// Errors: NOT_FOUND/PURCHASE_NOT_FOUND. Read-only, hence idempotent.
+  StatusOr<v1::GetPurchaseResponse> GetPurchase(const v1::GetPurchaseRequest& request) {
+    return connection_->GetPurchase(request);
+  }
+
+  /// Refunds `request.amount` of a purchase (unset: all that is left) under
+  /// the refund policy in force when its points were paid. The response says
+  /// how much cash to give back; points return to the member and earned
+  /// points are clawed back in proportion. Partial refunds add up and never
+  /// exceed the purchase.
+  /// Errors: NOT_FOUND/PURCHASE_NOT_FOUND; FAILED_PRECONDITION/
+  /// PURCHASE_FULLY_REFUNDED or REFUND_EXCEEDS_PURCHASE;
+  /// ALREADY_EXISTS/REQUEST_ID_REUSED.
+  /// Idempotent on request_id (generated if empty).
+  StatusOr<v1::RefundPurchaseResponse> RefundPurchase(const v1::RefundPurchaseRequest& request) {
+    return connection_->RefundPurchase(request);
   }
 
  private:

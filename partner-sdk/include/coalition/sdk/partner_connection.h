@@ -40,6 +40,9 @@ class PartnerConnection {
       const v1::CapturePointsRequest& request) = 0;
   virtual StatusOr<v1::VoidHoldResponse> VoidHold(const v1::VoidHoldRequest& request) = 0;
   virtual StatusOr<v1::QuotePriceResponse> QuotePrice(const v1::QuotePriceRequest& request) = 0;
+  virtual StatusOr<v1::GetPurchaseResponse> GetPurchase(const v1::GetPurchaseRequest& request) = 0;
+  virtual StatusOr<v1::RefundPurchaseResponse> RefundPurchase(
+      const v1::RefundPurchaseRequest& request) = 0;
 };
 
 /// A connection to `options.endpoint`. Connects lazily: an unreachable server

@@ -40,6 +40,12 @@ class PartnerStub {
   virtual grpc::Status QuotePrice(grpc::ClientContext& context,
                                   const v1::QuotePriceRequest& request,
                                   v1::QuotePriceResponse& response) = 0;
+  virtual grpc::Status GetPurchase(grpc::ClientContext& context,
+                                   const v1::GetPurchaseRequest& request,
+                                   v1::GetPurchaseResponse& response) = 0;
+  virtual grpc::Status RefundPurchase(grpc::ClientContext& context,
+                                      const v1::RefundPurchaseRequest& request,
+                                      v1::RefundPurchaseResponse& response) = 0;
 };
 
 /// The stub over a real channel.

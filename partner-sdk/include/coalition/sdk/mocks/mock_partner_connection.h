@@ -31,6 +31,10 @@ class MockPartnerConnection : public PartnerConnection {
               (override));
   MOCK_METHOD(StatusOr<v1::QuotePriceResponse>, QuotePrice,
               (const v1::QuotePriceRequest& request), (override));
+  MOCK_METHOD(StatusOr<v1::GetPurchaseResponse>, GetPurchase,
+              (const v1::GetPurchaseRequest& request), (override));
+  MOCK_METHOD(StatusOr<v1::RefundPurchaseResponse>, RefundPurchase,
+              (const v1::RefundPurchaseRequest& request), (override));
 };
 
 }  // namespace coalition::sdk::mocks
