@@ -43,6 +43,13 @@ void Apply(Config& config, const std::string& key, const std::string& value) {
   else if (key == "hold_max_ttl_seconds")
     config.hold_max_ttl_seconds = ParseInt(key, value, 1, 7 * 24 * 60 * 60);
   else if (key == "hold_sweep_seconds") config.hold_sweep_seconds = ParseInt(key, value, 1, 3600);
+  else if (key == "lot_lifetime_days") config.lot_lifetime_days = ParseInt(key, value, 0, 36500);
+  else if (key == "inactivity_lapse_days")
+    config.inactivity_lapse_days = ParseInt(key, value, 0, 36500);
+  else if (key == "signup_bonus_points")
+    config.signup_bonus_points = ParseInt(key, value, 0, 1'000'000'000);
+  else if (key == "expiry_job_seconds")
+    config.expiry_job_seconds = ParseInt(key, value, 1, 7 * 24 * 3600);
   else throw std::runtime_error("unknown configuration setting '" + key + "'");
 }
 

@@ -23,6 +23,11 @@ struct Config {
   bool dev_mode = false;                   // COALITION_DEV_MODE
   int hold_max_ttl_seconds = 24 * 60 * 60; // COALITION_HOLD_MAX_TTL_SECONDS: longest hold allowed
   int hold_sweep_seconds = 5;              // COALITION_HOLD_SWEEP_SECONDS: expiry sweep period
+  // Programme rules (SPEC §5); 0 turns each off.
+  int lot_lifetime_days = 0;               // COALITION_LOT_LIFETIME_DAYS: points expire after
+  int inactivity_lapse_days = 0;           // COALITION_INACTIVITY_LAPSE_DAYS: all points lapse after
+  int signup_bonus_points = 0;             // COALITION_SIGNUP_BONUS_POINTS: operator-funded
+  int expiry_job_seconds = 3600;           // COALITION_EXPIRY_JOB_SECONDS: expiry job period
 };
 
 // Reads `file` (if given) then applies `environment` (name -> value).

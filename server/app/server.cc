@@ -37,7 +37,9 @@ CoalitionServer::CoalitionServer(const Config& config, const domain::Clock* cloc
       database_(DatabaseOptionsFrom(config)),
       ledger_store_(database_),
       partner_store_(database_),
-      ledger_(ledger_store_, config.currency, clock_, config.hold_max_ttl_seconds),
+      ledger_(ledger_store_, config.currency, clock_, config.hold_max_ttl_seconds,
+              domain::ProgrammeRules{config.lot_lifetime_days, config.inactivity_lapse_days,
+                                     config.signup_bonus_points}),
       partner_admin_(partner_store_),
       pricing_(partner_store_, ledger_),
       authenticator_(partner_store_, config.operator_key),
@@ -82,10 +84,16 @@ void CoalitionServer::Start() {
 
 void CoalitionServer::SweepHolds() {
   constexpr int kBatch = 500;
+  const auto expiry_period = std::chrono::seconds(config_.expiry_job_seconds);
+  auto next_expiry = std::chrono::steady_clock::now();
   std::unique_lock lock(sweeper_mutex_);
   while (!sweeper_wake_.wait_for(lock, std::chrono::seconds(config_.hold_sweep_seconds),
                                  [this] { return stopping_; })) {
     lock.unlock();
+    if (std::chrono::steady_clock::now() >= next_expiry) {
+      next_expiry = std::chrono::steady_clock::now() + expiry_period;
+      RunExpiryJob();
+    }
     // A full batch means more may be due: sweep again at once.
     for (int released = kBatch; released == kBatch;) {
       auto swept = ledger_.ExpireDueHolds(kBatch);
@@ -97,6 +105,23 @@ void CoalitionServer::SweepHolds() {
       }
     }
     lock.lock();
+  }
+}
+
+void CoalitionServer::RunExpiryJob() {
+  constexpr int kBatch = 500;
+  // A full batch of members means more may be due: go on at once.
+  for (int64_t members = kBatch; members == kBatch;) {
+    auto run = ledger_.ExpireLots(kBatch);
+    if (!run) {
+      spdlog::warn(R"({{"event":"expiry_job_failed","reason":"{}"}})", run.error().reason);
+      return;
+    }
+    members = run->members;
+    if (run->points > 0) {
+      spdlog::info(R"({{"event":"points_expired","members":{},"lots":{},"points":{}}})",
+                   run->members, run->lots, run->points);
+    }
   }
 }
 

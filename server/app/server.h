@@ -41,6 +41,8 @@ class CoalitionServer {
   service::PartnerAdmin& partner_admin() { return partner_admin_; }
 
  private:
+  // Expires due points in batches (lot expiry, inactivity lapse).
+  void RunExpiryJob();
   void SweepHolds();
 
   Config config_;

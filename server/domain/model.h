@@ -221,6 +221,33 @@ struct VoidResult {
   int64_t available = 0;
 };
 
+// Programme-wide rules (SPEC §5): 0 turns each off.
+struct ProgrammeRules {
+  int64_t lot_lifetime_days = 0;       // points expire this long after they are earned
+  int64_t inactivity_lapse_days = 0;   // all points lapse after this long without earn or spend
+  int64_t signup_bonus_points = 0;     // operator-funded, once per member
+};
+
+// A credit's lot: expiry and whether a new member gets the sign-up bonus.
+struct CreditTerms {
+  std::optional<Timestamp> lot_expires_at;
+  int64_t signup_bonus_points = 0;
+};
+
+struct ExpiryRun {
+  int64_t members = 0;
+  int64_t lots = 0;
+  int64_t points = 0;
+};
+
+// Points expired into breakage for one issuer (none: operator-funded points).
+struct BreakageLine {
+  std::optional<PartnerId> issuer;
+  std::string issuer_code;
+  int64_t lots = 0;
+  int64_t points = 0;
+};
+
 struct InvariantCheck {
   std::string name;
   std::string description;

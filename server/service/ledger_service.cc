@@ -17,7 +17,31 @@ Result<domain::EnrollResult> LedgerService::Enroll(const domain::Partner& partne
   if (auto e = domain::ValidateRequestId(command.key.request_id)) return *e;
   if (auto e = domain::ValidateCardNumber(command.card_number, "card_number")) return *e;
   if (auto e = domain::ValidateProfile(command.profile)) return *e;
-  return store_.Enroll(partner, command);
+  return store_.Enroll(partner, command, CreditTermsAt(clock_.Now()));
+}
+
+domain::CreditTerms LedgerService::CreditTermsAt(domain::Timestamp now) const {
+  domain::CreditTerms terms;
+  if (rules_.lot_lifetime_days > 0) {
+    terms.lot_expires_at = now + std::chrono::hours(24 * rules_.lot_lifetime_days);
+  }
+  terms.signup_bonus_points = rules_.signup_bonus_points;
+  return terms;
+}
+
+Result<domain::ExpiryRun> LedgerService::ExpireLots(int limit) {
+  const auto now = clock_.Now();
+  std::optional<domain::Timestamp> inactive_since;
+  if (rules_.inactivity_lapse_days > 0) {
+    inactive_since = now - std::chrono::hours(24 * rules_.inactivity_lapse_days);
+  }
+  return store_.ExpireLots(now, inactive_since, limit);
+}
+
+Result<std::vector<domain::BreakageLine>> LedgerService::BreakageReport(domain::Timestamp from,
+                                                                        domain::Timestamp to) {
+  if (to <= from) return Error::InvalidArgument("to", "must be after from");
+  return store_.BreakageReport(from, to);
 }
 
 Result<domain::MemberView> LedgerService::GetMember(const domain::MemberRef& member) {
@@ -30,7 +54,8 @@ Result<domain::AccrueResult> LedgerService::Accrue(const domain::Partner& partne
   if (auto e = domain::ValidateAccrue(command, programme_currency_)) return *e;
   auto points = domain::PointsForAmount(partner.earn_rate, command.amount.amount_minor);
   if (!points) return points.error();
-  return store_.Accrue(partner, command, *points);
+  const auto now = clock_.Now();
+  return store_.Accrue(partner, command, *points, now, CreditTermsAt(now));
 }
 
 Result<domain::RedeemResult> LedgerService::Redeem(

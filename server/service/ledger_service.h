@@ -14,11 +14,13 @@ namespace coalition::service {
 class LedgerService {
  public:
   LedgerService(LedgerStore& store, std::string programme_currency, const domain::Clock& clock,
-                int32_t max_hold_ttl_seconds = domain::kMaxHoldTtlSeconds)
+                int32_t max_hold_ttl_seconds = domain::kMaxHoldTtlSeconds,
+                domain::ProgrammeRules rules = {})
       : store_(store),
         programme_currency_(std::move(programme_currency)),
         clock_(clock),
-        max_hold_ttl_seconds_(max_hold_ttl_seconds) {}
+        max_hold_ttl_seconds_(max_hold_ttl_seconds),
+        rules_(rules) {}
 
   Result<domain::EnrollResult> Enroll(const domain::Partner& partner,
                                       const domain::EnrollCommand& command);
@@ -52,13 +54,22 @@ class LedgerService {
   Result<domain::RefundResult> RefundPurchase(const domain::Partner& partner,
                                               const domain::RefundCommand& command);
 
+  // The expiry job's step: expires the points of up to `limit` members.
+  Result<domain::ExpiryRun> ExpireLots(int limit);
+  Result<std::vector<domain::BreakageLine>> BreakageReport(domain::Timestamp from,
+                                                           domain::Timestamp to);
+
   const std::string& programme_currency() const { return programme_currency_; }
 
  private:
+  // Expiry and sign-up bonus of points credited at `now`.
+  domain::CreditTerms CreditTermsAt(domain::Timestamp now) const;
+
   LedgerStore& store_;
   const std::string programme_currency_;
   const domain::Clock& clock_;
   const int32_t max_hold_ttl_seconds_;
+  const domain::ProgrammeRules rules_;
 };
 
 // A freshly generated API key: the secret goes to the caller once, only the

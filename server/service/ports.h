@@ -22,7 +22,8 @@ class LedgerStore {
  public:
   virtual ~LedgerStore() = default;
   virtual Result<domain::EnrollResult> Enroll(const domain::Partner& partner,
-                                              const domain::EnrollCommand& command) = 0;
+                                              const domain::EnrollCommand& command,
+                                              const domain::CreditTerms& terms) = 0;
   // `now` decides which open holds have expired: they no longer count in
   // the returned `held` even before the sweeper releases them.
   virtual Result<domain::MemberView> GetMember(const domain::MemberRef& member,
@@ -30,7 +31,8 @@ class LedgerStore {
   // `points` already computed from the partner's rules; 0 posts no transfer.
   virtual Result<domain::AccrueResult> Accrue(const domain::Partner& partner,
                                               const domain::AccrueCommand& command,
-                                              int64_t points) = 0;
+                                              int64_t points, domain::Timestamp now,
+                                              const domain::CreditTerms& terms) = 0;
   // `terms`: the point value and refund policy a payment towards
   // command.receipt_id fixes for its purchase (required with a receipt_id).
   virtual Result<domain::RedeemResult> Redeem(
@@ -56,6 +58,17 @@ class LedgerStore {
                                               domain::Timestamp now) = 0;
   // Releases up to `limit` open holds that expired by `now`; returns how many.
   virtual Result<int> ExpireDueHolds(domain::Timestamp now, int limit) = 0;
+
+  // Expires up to `limit` members' points: lots past their expiry by `now`,
+  // and every lot of members with no earn or spend since `inactive_since`.
+  // Points covering open holds wait until the hold closes. Idempotent and
+  // safe to run concurrently with traffic and with itself.
+  virtual Result<domain::ExpiryRun> ExpireLots(domain::Timestamp now,
+                                               std::optional<domain::Timestamp> inactive_since,
+                                               int limit) = 0;
+  // Expired points per issuer, by transfer time in [from, to).
+  virtual Result<std::vector<domain::BreakageLine>> BreakageReport(domain::Timestamp from,
+                                                                   domain::Timestamp to) = 0;
 
   // Purchases: the calling partner's receipt; another partner's is not found.
   virtual Result<domain::PurchaseView> GetPurchase(const domain::Partner& partner,

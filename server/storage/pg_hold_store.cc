@@ -108,7 +108,8 @@ Result<domain::CaptureResult> PgLedgerStore::CapturePoints(
         }
         // Spends `captured` and releases the whole reservation at once; the
         // uncaptured rest becomes available again.
-        const auto member = tx.exec_prepared1("spend_held", hold->member_id, captured, hold->points);
+        const auto member = tx.exec_prepared1("spend_held", hold->member_id, captured, hold->points,
+                                              ToMicros(now));
         const auto recorded = RecordDebit(
             tx, hold->member_id, partner,
             Debit{partner.redemption_account_id, captured, "HOLD_CAPTURE", command.key.request_id,

@@ -14,9 +14,16 @@ namespace {
 // Enrols the card, or finds the member a concurrent request just enrolled it
 // to. The bool says whether this call created the member.
 std::pair<MemberId, bool> EnrollCard(pqxx::work& tx, const std::string& card_number,
-                                     domain::PartnerId partner) {
+                                     domain::PartnerId partner, const domain::CreditTerms& terms) {
   const auto created = tx.exec_prepared("enroll_card", card_number, partner);
-  if (!created.empty()) return {created[0][0].as<MemberId>(), true};
+  if (!created.empty()) {
+    const auto member = created[0][0].as<MemberId>();
+    if (terms.signup_bonus_points > 0) {
+      tx.exec_prepared("grant_signup_bonus", member, terms.signup_bonus_points,
+                       ToMicros(terms.lot_expires_at));
+    }
+    return {member, true};
+  }
   return {tx.exec_prepared1("find_card", card_number)[0].as<MemberId>(), false};
 }
 
@@ -47,13 +54,15 @@ domain::TransferKind ParseTransferKind(const std::string& kind) {
 }  // namespace
 
 Result<domain::EnrollResult> PgLedgerStore::Enroll(const domain::Partner& partner,
-                                                   const domain::EnrollCommand& command) {
+                                                   const domain::EnrollCommand& command,
+                                                   const domain::CreditTerms& terms) {
   return database_.Transact<domain::EnrollResult>(
       "enroll_member", [&](pqxx::work& tx) -> Result<domain::EnrollResult> {
         if (auto earlier = ClaimRequest<domain::EnrollResult>(tx, partner, command.key)) {
           return std::move(*earlier);
         }
-        const auto [member_id, created] = EnrollCard(tx, command.card_number, partner.id);
+        const auto [member_id, created] =
+            EnrollCard(tx, command.card_number, partner.id, terms);
         if (!created) {
           return Error::AlreadyExists("CARD_ALREADY_ENROLLED",
                                       "this card already belongs to a member");
@@ -84,7 +93,8 @@ Result<domain::MemberView> PgLedgerStore::GetMember(const domain::MemberRef& ref
 
 Result<domain::AccrueResult> PgLedgerStore::Accrue(const domain::Partner& partner,
                                                    const domain::AccrueCommand& command,
-                                                   int64_t points) {
+                                                   int64_t points, domain::Timestamp now,
+                                                   const domain::CreditTerms& terms) {
   return database_.Transact<domain::AccrueResult>(
       "accrue", [&](pqxx::work& tx) -> Result<domain::AccrueResult> {
         if (auto earlier = ClaimRequest<domain::AccrueResult>(tx, partner, command.key)) {
@@ -95,7 +105,7 @@ Result<domain::AccrueResult> PgLedgerStore::Accrue(const domain::Partner& partne
           result.member_id = *found;
         } else if (partner.auto_enroll) {
           std::tie(result.member_id, result.member_enrolled) =
-              EnrollCard(tx, command.card_number, partner.id);
+              EnrollCard(tx, command.card_number, partner.id, terms);
         } else {
           return MemberNotFound();
         }
@@ -104,7 +114,8 @@ Result<domain::AccrueResult> PgLedgerStore::Accrue(const domain::Partner& partne
           const auto row = tx.exec_prepared1(
               "accrue", result.member_id, partner.issuance_account_id, points, partner.id,
               command.key.request_id, command.amount.amount_minor, command.amount.currency_code,
-              command.store_id, command.receipt_id, ToMicros(command.occurred_at));
+              command.store_id, command.receipt_id, ToMicros(command.occurred_at),
+              ToMicros(terms.lot_expires_at), ToMicros(now));
           result.transfer_id = row[0].as<int64_t>();
           result.balance = row[1].as<int64_t>();
           if (row[2].as<int64_t>() > 0) RepayDebt(tx, result.member_id);
@@ -130,7 +141,7 @@ Result<domain::RedeemResult> PgLedgerStore::Redeem(
         const auto member_id = ResolveMember(tx, command.member);
         if (!member_id) return MemberNotFound();
         const auto debited = ReserveReleasingExpired(tx, *member_id, now, [&] {
-          return tx.exec_prepared("debit_member", *member_id, command.points);
+          return tx.exec_prepared("debit_member", *member_id, command.points, ToMicros(now));
         });
         if (debited.empty()) {
           const auto available =

@@ -10,12 +10,14 @@ class PgLedgerStore final : public service::LedgerStore {
   explicit PgLedgerStore(Database& database) : database_(database) {}
 
   domain::Result<domain::EnrollResult> Enroll(const domain::Partner& partner,
-                                              const domain::EnrollCommand& command) override;
+                                              const domain::EnrollCommand& command,
+                                              const domain::CreditTerms& terms) override;
   domain::Result<domain::MemberView> GetMember(const domain::MemberRef& member,
                                                domain::Timestamp now) override;
   domain::Result<domain::AccrueResult> Accrue(const domain::Partner& partner,
                                               const domain::AccrueCommand& command,
-                                              int64_t points) override;
+                                              int64_t points, domain::Timestamp now,
+                                              const domain::CreditTerms& terms) override;
   domain::Result<domain::RedeemResult> Redeem(
       const domain::Partner& partner, const domain::RedeemCommand& command, domain::Timestamp now,
       const std::optional<domain::PurchaseTerms>& terms) override;
@@ -34,6 +36,11 @@ class PgLedgerStore final : public service::LedgerStore {
                                               const domain::VoidCommand& command,
                                               domain::Timestamp now) override;
   domain::Result<int> ExpireDueHolds(domain::Timestamp now, int limit) override;
+  domain::Result<domain::ExpiryRun> ExpireLots(domain::Timestamp now,
+                                               std::optional<domain::Timestamp> inactive_since,
+                                               int limit) override;
+  domain::Result<std::vector<domain::BreakageLine>> BreakageReport(domain::Timestamp from,
+                                                                   domain::Timestamp to) override;
   domain::Result<domain::PurchaseView> GetPurchase(const domain::Partner& partner,
                                                    const std::string& receipt_id) override;
   domain::Result<domain::RefundResult> RefundPurchase(const domain::Partner& partner,

@@ -137,11 +137,12 @@ WITH transfer AS (
           coalesce()~" COALITION_SQL_TIME("$10") R"~(, now()))
   RETURNING id, created_at
 ), lot AS (
-  INSERT INTO lots (member_id, issuer_partner_id, points, remaining, earned_at,
+  INSERT INTO lots (member_id, issuer_partner_id, points, remaining, earned_at, expires_at,
                     source_transfer_id)
-  SELECT $1, $4, $3, $3, created_at, id FROM transfer
+  SELECT $1, $4, $3, $3, created_at, )~" COALITION_SQL_TIME("$11") R"~(, id FROM transfer
 ), member AS (
-  UPDATE members SET balance = balance + $3 WHERE id = $1 RETURNING balance, debt
+  UPDATE members SET balance = balance + $3, last_activity_at = )~" COALITION_SQL_TIME("$12") R"~(
+  WHERE id = $1 RETURNING balance, debt
 )
 SELECT transfer.id, member.balance, member.debt FROM transfer, member)~";
 
@@ -150,7 +151,7 @@ inline constexpr const char* kMemberBalance = "SELECT balance FROM members WHERE
 // Debits only if enough points are available, and locks the member row so the
 // lots below are read and consumed by one transaction at a time.
 inline constexpr const char* kDebitMember = R"~(
-UPDATE members SET balance = balance - $2
+UPDATE members SET balance = balance - $2, last_activity_at = )~" COALITION_SQL_TIME("$3") R"~(
 WHERE id = $1 AND balance - held >= $2
 RETURNING balance, held)~";
 
@@ -235,7 +236,8 @@ inline constexpr const char* kLockMember =
     "SELECT balance, held, debt FROM members WHERE id = $1 FOR UPDATE";
 
 inline constexpr const char* kSpendHeld = R"~(
-UPDATE members SET balance = balance - $2, held = held - $3
+UPDATE members SET balance = balance - $2, held = held - $3,
+                   last_activity_at = )~" COALITION_SQL_TIME("$4") R"~(
 WHERE id = $1
 RETURNING balance, held)~";
 
@@ -369,5 +371,74 @@ DO UPDATE SET points = lot_consumptions.points + EXCLUDED.points)~";
 
 inline constexpr const char* kReduceDebt = R"~(
 UPDATE members SET debt = debt - $2 WHERE id = $1 RETURNING balance, held, debt)~";
+
+// --- expiry and bonuses -------------------------------------------------------------
+
+// Operator-funded sign-up bonus: transfer, lot (no issuer) and balance, at
+// most once per member (transfers_one_signup_bonus).
+inline constexpr const char* kGrantSignupBonus = R"~(
+WITH transfer AS (
+  INSERT INTO transfers (member_id, debit_account_id, credit_account_id, points, kind, reference)
+  SELECT $1, id, $1, $2, 'BONUS', 'SIGNUP' FROM accounts WHERE kind = 'OPERATOR'
+  ON CONFLICT (member_id) WHERE kind = 'BONUS' AND reference = 'SIGNUP' DO NOTHING
+  RETURNING id, created_at
+), lot AS (
+  INSERT INTO lots (member_id, issuer_partner_id, points, remaining, earned_at, expires_at,
+                    source_transfer_id)
+  SELECT $1, NULL, $2, $2, created_at, )~" COALITION_SQL_TIME("$3") R"~(, id FROM transfer
+)
+UPDATE members SET balance = balance + $2
+WHERE id = $1 AND EXISTS (SELECT 1 FROM transfer)
+RETURNING balance)~";
+
+// Members with points to expire by $1: lots past their expiry, or all lots
+// of members inactive since $2 (NULL: no inactivity lapse).
+inline constexpr const char* kMembersWithExpiry = R"~(
+(SELECT DISTINCT member_id FROM lots
+ WHERE remaining > 0 AND expires_at <= )~" COALITION_SQL_TIME("$1") R"~( LIMIT $3)
+UNION
+(SELECT id FROM members
+ WHERE $2::bigint IS NOT NULL AND balance > 0
+   AND last_activity_at <= )~" COALITION_SQL_TIME("$2") R"~( LIMIT $3))~";
+
+inline constexpr const char* kLockMemberForExpiry = R"~(
+SELECT balance, held, debt,
+       coalesce($2::bigint IS NOT NULL AND last_activity_at <= )~" COALITION_SQL_TIME("$2") R"~(,
+                false)
+FROM members WHERE id = $1 FOR UPDATE)~";
+
+// The member's lots that expire by $2 (all of them when $3: inactivity),
+// in the order debits consume them.
+inline constexpr const char* kExpiringLots = R"~(
+SELECT id, remaining, issuer_partner_id FROM lots
+WHERE member_id = $1 AND remaining > 0
+  AND ($3 OR expires_at <= )~" COALITION_SQL_TIME("$2") R"~()
+ORDER BY expires_at ASC NULLS LAST, earned_at, id)~";
+
+// Expires $3 points of one lot into the breakage account: one transfer per
+// lot (partner_id = the issuer), so breakage is known per issuer.
+inline constexpr const char* kExpireLot = R"~(
+WITH transfer AS (
+  INSERT INTO transfers (member_id, debit_account_id, credit_account_id, points, kind,
+                         partner_id, reference)
+  SELECT $1, $1, id, $3, 'EXPIRY', $4, $5 FROM accounts WHERE kind = 'BREAKAGE'
+  RETURNING id
+), lot AS (
+  UPDATE lots SET remaining = remaining - $3 WHERE member_id = $1 AND id = $2 RETURNING id
+)
+INSERT INTO lot_consumptions (member_id, transfer_id, lot_id, points)
+SELECT $1, transfer.id, lot.id, $3 FROM transfer, lot)~";
+
+inline constexpr const char* kDebitExpired =
+    "UPDATE members SET balance = balance - $2 WHERE id = $1";
+
+// Expired points per issuer (NULL: operator-funded) in [$1, $2).
+inline constexpr const char* kBreakageReport = R"~(
+SELECT t.partner_id, coalesce(p.code, ''), count(*), sum(t.points)::bigint
+FROM transfers t LEFT JOIN partners p ON p.id = t.partner_id
+WHERE t.kind = 'EXPIRY'
+  AND t.created_at >= )~" COALITION_SQL_TIME("$1") R"~(
+  AND t.created_at < )~" COALITION_SQL_TIME("$2") R"~(
+GROUP BY t.partner_id, p.code ORDER BY t.partner_id NULLS FIRST)~";
 
 }  // namespace coalition::storage::sql

@@ -68,6 +68,13 @@ void PrepareStatements(pqxx::connection& connection) {
   connection.prepare("open_lots", sql::kOpenLots);
   connection.prepare("repay_from_lot", sql::kRepayFromLot);
   connection.prepare("reduce_debt", sql::kReduceDebt);
+  connection.prepare("grant_signup_bonus", sql::kGrantSignupBonus);
+  connection.prepare("members_with_expiry", sql::kMembersWithExpiry);
+  connection.prepare("lock_member_for_expiry", sql::kLockMemberForExpiry);
+  connection.prepare("expiring_lots", sql::kExpiringLots);
+  connection.prepare("expire_lot", sql::kExpireLot);
+  connection.prepare("debit_expired", sql::kDebitExpired);
+  connection.prepare("breakage_report", sql::kBreakageReport);
 }
 
 }  // namespace coalition::storage
