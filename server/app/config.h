@@ -23,6 +23,13 @@ struct Config {
   bool dev_mode = false;                   // COALITION_DEV_MODE
   int hold_max_ttl_seconds = 24 * 60 * 60; // COALITION_HOLD_MAX_TTL_SECONDS: longest hold allowed
   int hold_sweep_seconds = 5;              // COALITION_HOLD_SWEEP_SECONDS: expiry sweep period
+  // COALITION_METRICS_LISTEN: host:port of the Prometheus /metrics endpoint;
+  // empty turns it off.
+  std::string metrics_listen = "127.0.0.1:9464";
+  // COALITION_KEY_CACHE_SECONDS: how long a partner found by its API key is
+  // remembered (0: look it up on every call). A key revoked through this
+  // instance stops working at once; on other instances within this time.
+  int key_cache_seconds = 2;
 };
 
 // Reads `file` (if given) then applies `environment` (name -> value).

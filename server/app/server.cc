@@ -40,7 +40,8 @@ CoalitionServer::CoalitionServer(const Config& config, const domain::Clock* cloc
       ledger_(ledger_store_, config.currency, clock_, config.hold_max_ttl_seconds),
       partner_admin_(partner_store_),
       pricing_(partner_store_, ledger_),
-      authenticator_(partner_store_, config.operator_key),
+      authenticator_(partner_store_, config.operator_key,
+                     std::chrono::seconds(config.key_cache_seconds)),
       page_tokens_(PageTokenSecret(config)),
       partner_service_(ledger_, pricing_, authenticator_, page_tokens_),
       admin_service_(partner_admin_, ledger_, authenticator_, page_tokens_) {}
@@ -54,6 +55,11 @@ void CoalitionServer::Start() {
   spdlog::info(R"({{"event":"migrations","applied":{},"already_applied":{}}})", report.applied,
                report.already_applied);
 
+  if (!config_.metrics_listen.empty()) {
+    metrics_ = std::make_unique<metrics::MetricsEndpoint>(config_.metrics_listen);
+    spdlog::info(R"({{"event":"metrics_listening","address":"{}","port":{}}})",
+                 config_.metrics_listen, metrics_->port());
+  }
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
@@ -90,6 +96,7 @@ void CoalitionServer::SweepHolds() {
     for (int released = kBatch; released == kBatch;) {
       auto swept = ledger_.ExpireDueHolds(kBatch);
       released = swept ? *swept : 0;
+      metrics::RecordHoldSweep(swept.ok(), released);
       if (!swept) {
         spdlog::warn(R"({{"event":"hold_sweep_failed","reason":"{}"}})", swept.error().reason);
       } else if (released > 0) {
@@ -114,6 +121,7 @@ void CoalitionServer::Shutdown(std::chrono::milliseconds grace) {
   server_->Shutdown(std::chrono::system_clock::now() + grace);
   server_->Wait();
   server_.reset();
+  metrics_.reset();
 }
 
 void CoalitionServer::Wait() {
