@@ -182,7 +182,8 @@ def cpu_model():
     return platform.processor()
 
 result = {
-    "machine": {"cpu": cpu_model(), "cpus": os.cpu_count(), "kernel": platform.release()},
+    "machine": {"cpu": cpu_model(), "cpus": os.cpu_count(), "kernel": platform.release(),
+                "load_average_at_end": os.getloadavg()},
     "clients": int(clients), "seconds": int(seconds), "members": int(members),
     "server_rss_peak_mb": int(rss_peak_kb) / 1024, "server_rss_mb": int(rss_now_kb) / 1024,
     "seed": load("seed"), "reference": reference, "scenarios": {},
@@ -202,7 +203,8 @@ if "accrual" in result["scenarios"]:
 
 print()
 print(f"{clients} clients / connections, {seconds} s per scenario, {members} members; "
-      f"{result['machine']['cpus']} CPUs ({result['machine']['cpu']})")
+      f"{result['machine']['cpus']} CPUs ({result['machine']['cpu']}), "
+      f"load average {os.getloadavg()[0]:.1f}")
 header = f"{'scenario':<14}{'calls/s':>10}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}{'errors':>8}{'ratio':>8}"
 print(header)
 print("-" * len(header))
