@@ -21,7 +21,7 @@ namespace coalition::metrics {
 void RecordRpc(std::string_view method, std::string_view code, double seconds);
 
 // A transaction attempt that failed and will be tried again; `cause` is
-// "serialization_failure", "deadlock" or "connection_lost".
+// "serialization_failure", "deadlock", "connection_lost" or "connect_failed".
 void RecordDbRetry(std::string_view operation, std::string_view cause);
 
 // Connection pool: its size, a connection leased or returned, and a request
