@@ -13,7 +13,7 @@ PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libpqxx-dev libpq-dev postgresql postgresql-contrib
   libssl-dev libgtest-dev libgmock-dev
-  libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev libbenchmark-dev
+  libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev libbenchmark-dev prometheus-cpp-dev
   python3-grpcio python3-grpc-tools python3-pkg-resources
 )
 

@@ -288,6 +288,7 @@ Operator key ($DEV_DIR/operator.key):
 
 Database: $DATABASE_URL   (scripts/dev.sh psql; scripts/dev.sh stop to stop it)
 Server:   127.0.0.1:$GRPC_PORT (gRPC, plaintext, dev mode)
+Metrics:  http://${COALITION_METRICS_LISTEN:-127.0.0.1:9464}/metrics (COALITION_METRICS_LISTEN)
 
 Try it, in another terminal:
   set -a; source .dev/demo-keys.env; set +a

@@ -50,6 +50,8 @@ void Apply(Config& config, const std::string& key, const std::string& value) {
     config.signup_bonus_points = ParseInt(key, value, 0, 1'000'000'000);
   else if (key == "expiry_job_seconds")
     config.expiry_job_seconds = ParseInt(key, value, 1, 7 * 24 * 3600);
+  else if (key == "metrics_listen") config.metrics_listen = value;
+  else if (key == "key_cache_seconds") config.key_cache_seconds = ParseInt(key, value, 0, 60);
   else throw std::runtime_error("unknown configuration setting '" + key + "'");
 }
 
@@ -103,6 +105,9 @@ Config LoadConfig(const std::optional<std::string>& file,
   }
   if (config.listen.find(':') == std::string::npos) {
     throw std::runtime_error("COALITION_LISTEN must be host:port");
+  }
+  if (!config.metrics_listen.empty() && config.metrics_listen.find(':') == std::string::npos) {
+    throw std::runtime_error("COALITION_METRICS_LISTEN must be host:port (or empty for none)");
   }
   return config;
 }

@@ -28,6 +28,13 @@ struct Config {
   int inactivity_lapse_days = 0;           // COALITION_INACTIVITY_LAPSE_DAYS: all points lapse after
   int signup_bonus_points = 0;             // COALITION_SIGNUP_BONUS_POINTS: operator-funded
   int expiry_job_seconds = 3600;           // COALITION_EXPIRY_JOB_SECONDS: expiry job period
+  // COALITION_METRICS_LISTEN: host:port of the Prometheus /metrics endpoint;
+  // empty turns it off.
+  std::string metrics_listen = "127.0.0.1:9464";
+  // COALITION_KEY_CACHE_SECONDS: how long a partner found by its API key is
+  // remembered (0: look it up on every call). A key revoked through this
+  // instance stops working at once; on other instances within this time.
+  int key_cache_seconds = 2;
 };
 
 // Reads `file` (if given) then applies `environment` (name -> value).

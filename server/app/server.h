@@ -9,6 +9,7 @@
 #include <grpcpp/server.h>
 
 #include "app/config.h"
+#include "metrics/metrics.h"
 #include "rpc/admin_service.h"
 #include "rpc/auth.h"
 #include "rpc/page_token.h"
@@ -31,6 +32,8 @@ class CoalitionServer {
   // one) and starts serving. Throws std::runtime_error when it cannot.
   void Start();
   int port() const { return port_; }
+  // The port of the /metrics endpoint; 0 when metrics_listen is empty.
+  int metrics_port() const { return metrics_ ? metrics_->port() : 0; }
 
   // Health goes NOT_SERVING, new calls are refused, in-flight calls get
   // `grace` to finish, then the rest are cancelled.
@@ -60,6 +63,7 @@ class CoalitionServer {
   rpc::AdminServiceImpl admin_service_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
+  std::unique_ptr<metrics::MetricsEndpoint> metrics_;
   // The hold sweeper: releases expired holds every hold_sweep_seconds.
   std::thread sweeper_;
   std::mutex sweeper_mutex_;

@@ -125,6 +125,7 @@ grpc::Status AdminServiceImpl::RevokeApiKey(grpc::ServerContext* context,
     if (!key_id) return domain::Error::InvalidArgument("key_id", "is not a key id");
     auto revoked = partners_.RevokeApiKey(*key_id);
     if (!revoked) return revoked.error();
+    auth_.ForgetCachedKeys();
     ToProto(*revoked, response->mutable_api_key());
     return Ok{};
   });

@@ -41,8 +41,40 @@ domain::Error Unauthenticated(std::string message) {
 
 }  // namespace
 
-Authenticator::Authenticator(service::PartnerStore& partners, const std::string& operator_key)
-    : partners_(partners), operator_key_hash_(crypto::Sha256(operator_key)) {}
+Authenticator::Authenticator(service::PartnerStore& partners, const std::string& operator_key,
+                             std::chrono::milliseconds key_cache_ttl)
+    : partners_(partners),
+      operator_key_hash_(crypto::Sha256(operator_key)),
+      key_cache_ttl_(key_cache_ttl) {}
+
+void Authenticator::ForgetCachedKeys() const {
+  std::lock_guard lock(cache_mutex_);
+  cache_.clear();
+  ++cache_generation_;
+}
+
+domain::Result<domain::Partner> Authenticator::FindPartner(const std::string& key_hash) const {
+  if (key_cache_ttl_.count() <= 0) return partners_.FindPartnerByKeyHash(key_hash);
+  const auto now = std::chrono::steady_clock::now();
+  uint64_t generation = 0;
+  {
+    std::lock_guard lock(cache_mutex_);
+    const auto cached = cache_.find(key_hash);
+    if (cached != cache_.end() && cached->second.expires > now) return cached->second.partner;
+    generation = cache_generation_;
+  }
+  // Unknown keys are not cached, so guessing keys cannot fill the cache; it
+  // holds only valid keys, and a bound keeps even that small.
+  auto partner = partners_.FindPartnerByKeyHash(key_hash);
+  if (partner) {
+    constexpr size_t kMaxCachedKeys = 10'000;
+    std::lock_guard lock(cache_mutex_);
+    if (generation != cache_generation_) return partner;
+    if (cache_.size() >= kMaxCachedKeys) cache_.clear();
+    cache_.insert_or_assign(key_hash, CachedPartner{*partner, now + key_cache_ttl_});
+  }
+  return partner;
+}
 
 bool Authenticator::IsAllowed(std::string_view method, Role role) {
   for (const auto& entry : kMethodRoles) {
@@ -70,7 +102,7 @@ domain::Result<Principal> Authenticator::Authorize(const grpc::ServerContext& co
   if (crypto::ConstantTimeEquals(key_hash, operator_key_hash_)) {
     principal.role = Role::kOperator;
   } else {
-    auto partner = partners_.FindPartnerByKeyHash(key_hash);
+    auto partner = FindPartner(key_hash);
     if (!partner) {
       if (partner.error().code == domain::ErrorCode::kNotFound) {
         return Unauthenticated("unknown or revoked API key");

@@ -1,8 +1,11 @@
 #pragma once
 
+#include <chrono>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include <grpcpp/server_context.h>
 
@@ -24,7 +27,13 @@ struct Principal {
 // and checked here, so a new RPC without an entry is refused to everyone.
 class Authenticator {
  public:
-  Authenticator(service::PartnerStore& partners, const std::string& operator_key);
+  // With a `key_cache_ttl` above zero, a partner found by its key is
+  // remembered that long, saving a database round trip per call. A key
+  // revoked through this server is forgotten at once (ForgetCachedKeys);
+  // another instance sharing the database may still accept it for up to
+  // the TTL.
+  Authenticator(service::PartnerStore& partners, const std::string& operator_key,
+                std::chrono::milliseconds key_cache_ttl = std::chrono::milliseconds(0));
 
   // Identifies the caller from `authorization: Bearer <key>` and checks that
   // its role may call `method` ("/coalition.v1.PartnerService/Accrue").
@@ -35,9 +44,24 @@ class Authenticator {
 
   static bool IsAllowed(std::string_view method, Role role);
 
+  // Called after a key is revoked: every cached key is looked up afresh.
+  void ForgetCachedKeys() const;
+
  private:
+  domain::Result<domain::Partner> FindPartner(const std::string& key_hash) const;
+
   service::PartnerStore& partners_;
   const std::string operator_key_hash_;
+  const std::chrono::milliseconds key_cache_ttl_;
+  struct CachedPartner {
+    domain::Partner partner;
+    std::chrono::steady_clock::time_point expires;
+  };
+  mutable std::mutex cache_mutex_;
+  mutable std::unordered_map<std::string, CachedPartner> cache_;
+  // Bumped by ForgetCachedKeys, so a lookup that read the key before a
+  // revocation committed does not put it back into the cache afterwards.
+  mutable uint64_t cache_generation_ = 0;
 };
 
 }  // namespace coalition::rpc

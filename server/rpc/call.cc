@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "metrics/metrics.h"
 #include "rpc/status.h"
 
 namespace coalition::rpc {
@@ -36,6 +37,8 @@ grpc::Status RunCall(const Authenticator& auth, const grpc::ServerContext& conte
   const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
                           std::chrono::steady_clock::now() - started)
                           .count();
+  metrics::RecordRpc(method, StatusCodeName(status.error_code()),
+                     static_cast<double>(micros) / 1e6);
   nlohmann::json line{{"event", "rpc"},
                       {"method", method},
                       {"caller", caller},

@@ -12,4 +12,7 @@ inline constexpr const char* kErrorDomain = "coalition.v1";
 // google.rpc.ErrorInfo (reason, domain, {"field": ...}).
 grpc::Status ToStatus(const domain::Error& error);
 
+// The canonical name of `code` ("OK", "NOT_FOUND", ...), for metrics labels.
+const char* StatusCodeName(grpc::StatusCode code);
+
 }  // namespace coalition::rpc

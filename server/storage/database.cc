@@ -5,6 +5,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "metrics/metrics.h"
 
 namespace coalition::storage {
 
@@ -43,6 +44,7 @@ std::optional<domain::Error> Database::RunWithRetries(
       spdlog::warn(R"({{"event":"db_connect_failed","operation":"{}","attempt":{}}})", name,
                    attempt);
       if (last_attempt) return domain::Error::Unavailable("DATABASE_UNAVAILABLE", "database unavailable");
+      metrics::RecordDbRetry(name, "connect_failed");
       Backoff(attempt);
       continue;
     }
@@ -60,10 +62,13 @@ std::optional<domain::Error> Database::RunWithRetries(
     } catch (const pqxx::broken_connection&) {
       lease->Discard();
       if (last_attempt) return domain::Error::Unavailable("DATABASE_UNAVAILABLE", "database unavailable");
+      metrics::RecordDbRetry(name, "connection_lost");
     } catch (const pqxx::serialization_failure&) {
       if (last_attempt) return domain::Error::Unavailable("CONTENTION", "too much contention; retry");
+      metrics::RecordDbRetry(name, "serialization_failure");
     } catch (const pqxx::deadlock_detected&) {
       if (last_attempt) return domain::Error::Unavailable("CONTENTION", "too much contention; retry");
+      metrics::RecordDbRetry(name, "deadlock");
     } catch (const pqxx::sql_error& e) {
       // 57014: statement_timeout; the work was rolled back.
       if (e.sqlstate() == "57014") {

@@ -2,25 +2,32 @@
 
 #include <utility>
 
+#include "metrics/metrics.h"
+
 namespace coalition::storage {
 
 ConnectionPool::ConnectionPool(std::string url, int size, OnConnect on_connect)
     : url_(std::move(url)), on_connect_(std::move(on_connect)), slots_(size) {
   for (size_t i = slots_.size(); i > 0; --i) free_slots_.push_back(i - 1);
+  metrics::SetDbPoolSize(size);
 }
 
 ConnectionPool::~ConnectionPool() = default;
 
 std::optional<ConnectionPool::Lease> ConnectionPool::Acquire(std::chrono::milliseconds timeout) {
   size_t slot = 0;
+  const auto asked = std::chrono::steady_clock::now();
   {
     std::unique_lock lock(mutex_);
     if (!released_.wait_for(lock, timeout, [this] { return !free_slots_.empty(); })) {
+      metrics::RecordDbPoolExhausted();
       return std::nullopt;
     }
     slot = free_slots_.back();
     free_slots_.pop_back();
   }
+  metrics::RecordDbPoolAcquire(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - asked).count());
   Lease lease(this, slot);
   auto& connection = slots_[slot];
   if (!connection || !connection->is_open()) {
@@ -38,6 +45,7 @@ std::optional<ConnectionPool::Lease> ConnectionPool::Acquire(std::chrono::millis
 }
 
 void ConnectionPool::Release(size_t slot, bool discard) {
+  metrics::RecordDbPoolRelease();
   if (discard) slots_[slot].reset();
   {
     std::lock_guard lock(mutex_);

@@ -14,6 +14,7 @@ E2eFixture::E2eFixture() {
   config.log_level = "warn";
   spdlog::set_level(spdlog::level::warn);
   config.hold_sweep_seconds = 1;
+  config.metrics_listen = "127.0.0.1:0";
   server_ = std::make_unique<app::CoalitionServer>(config, &clock_);
   server_->Start();
   target_ = "127.0.0.1:" + std::to_string(server_->port());

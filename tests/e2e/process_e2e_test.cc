@@ -114,7 +114,8 @@ TEST(ProcessE2eTest, ServerRunsDrivenByCoalitionctlAndStopsCleanlyOnSigterm) {
                              Environment({"COALITION_DATABASE_URL=" + db.url(),
                                           "COALITION_LISTEN=" + target,
                                           std::string("COALITION_OPERATOR_KEY=") + kOperatorKey,
-                                          "COALITION_LOG_LEVEL=warn"}));
+                                          "COALITION_LOG_LEVEL=warn",
+                                          "COALITION_METRICS_LISTEN=127.0.0.1:0"}));
   ASSERT_TRUE(WaitUntilServing(target, std::chrono::seconds(30)));
 
   const auto ctl_env = Environment({"COALITION_ENDPOINT=" + target,

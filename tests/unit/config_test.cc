@@ -297,5 +297,24 @@ TEST_F(ConfigTest, CoalitionEnvironmentReadsOnlyPrefixedVariables) {
   }
 }
 
+TEST(MetricsAndKeyCacheConfigTest, DefaultsOverridesAndBadValues) {
+  const auto defaults = LoadConfig(std::nullopt, MinimalEnvironment());
+  EXPECT_EQ(defaults.metrics_listen, "127.0.0.1:9464");
+  EXPECT_EQ(defaults.key_cache_seconds, 2);
+
+  auto environment = MinimalEnvironment();
+  environment["COALITION_METRICS_LISTEN"] = "";
+  environment["COALITION_KEY_CACHE_SECONDS"] = "0";
+  const auto off = LoadConfig(std::nullopt, environment);
+  EXPECT_TRUE(off.metrics_listen.empty());
+  EXPECT_EQ(off.key_cache_seconds, 0);
+
+  environment["COALITION_METRICS_LISTEN"] = "9464";
+  ExpectRejected(std::nullopt, environment, "COALITION_METRICS_LISTEN");
+  environment["COALITION_METRICS_LISTEN"] = "0.0.0.0:9464";
+  environment["COALITION_KEY_CACHE_SECONDS"] = "61";
+  ExpectRejected(std::nullopt, environment, "key_cache_seconds");
+}
+
 }  // namespace
 }  // namespace coalition::app::test
