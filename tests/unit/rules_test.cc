@@ -1030,8 +1030,13 @@ TEST(Forecast, ExpiredPointsCapACohortsDevelopment) {
 }
 
 TEST(Forecast, ADipInTheCurveIsTreatedAsNoise) {
-  // Age 20 redeemed less than age 10: the curve stays at 60%, each cohort keeps
-  // what it redeemed (nothing is taken away).
+  // The pooled curve 60% / 50% / 70% at ages 10 / 20 / 30 is read as 60% / 60%
+  // / 70%: the age-20 cohort develops by the 10 points the curve still adds
+  // after age 20 (to 60%), not by 20 points out of a dip; the age-10 cohort by
+  // 10 (to 70%). (700 + 600 + 700) / 3000.
+  EXPECT_EQ(ForecastRedemptionRateBps({{1000, 600, 0, 10}, {1000, 500, 0, 20}, {1000, 700, 0, 30}}),
+            6667);
+  // A dip at the oldest age takes nothing away from what cohorts redeemed.
   EXPECT_EQ(ForecastRedemptionRateBps({{1000, 600, 0, 10}, {1000, 500, 0, 20}}), 5500);
 }
 
