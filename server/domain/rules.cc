@@ -84,9 +84,14 @@ std::optional<Error> ValidateEarnInput(const EarnInput& input) {
     return Error::InvalidArgument(
         "campaigns", "at most " + std::to_string(kMaxCampaignsPerAccrual) + " campaigns");
   }
+  std::unordered_set<int64_t> campaign_ids;
   for (size_t i = 0; i < input.campaigns.size(); ++i) {
     const CampaignOffer& campaign = input.campaigns[i];
     const std::string field = Indexed("campaigns", i);
+    // The same campaign twice would pay its bonus twice.
+    if (!campaign_ids.insert(campaign.campaign_id).second) {
+      return Error::InvalidArgument(field + ".campaign_id", "duplicate campaign");
+    }
     if (auto e = ValidateNameList(campaign.categories, field + ".categories")) return e;
     if (auto e = ValidateMultiplierBps(campaign.multiplier_bps, 0, field + ".multiplier_bps")) {
       return e;

@@ -147,6 +147,14 @@ EarnRules ExclusionRules() {
   return rules;
 }
 
+// A multiplied SKU sold in an excluded category still earns nothing.
+EarnRules SkuAndTobaccoRules() {
+  EarnRules rules = DollarRules();
+  rules.multipliers = {SkuMultiplier("A1", 30000)};
+  rules.excluded_categories = {"tobacco"};
+  return rules;
+}
+
 EarnRules MinSpendRules(int64_t min_spend_minor) {
   EarnRules rules = ExclusionRules();
   rules.min_spend_minor = min_spend_minor;
@@ -306,6 +314,10 @@ const EarnCase kEarnCases[] = {
      ExclusionRules(),
      Purchase(2500, {Line("GC100", "misc", 2000)}),
      {500, 2000, 5, 0, 0, {}, 0, 5}},
+    {"exclusion_beats_sku_multiplier",
+     SkuAndTobaccoRules(),
+     Purchase(1000, {Line("A1", "tobacco", 600)}),
+     {400, 600, 4, 0, 0, {}, 0, 4}},
     {"everything_excluded",
      ExclusionRules(),
      Purchase(3000, {Line("", "tobacco", 1000), Line("", "gift-cards", 2000)}),
@@ -684,6 +696,10 @@ const InputErrorCase kInputErrorCases[] = {
      "campaigns[1].fixed_points"},
     {"campaign_min_spend_negative", WithCampaigns(Purchase(1000), {Campaign(1, {}, 0, 0, -1)}),
      "campaigns[0].min_spend_minor"},
+    {"campaign_duplicate",
+     WithCampaigns(Purchase(1000),
+                   {Campaign(4, {}, 10000), Campaign(5, {}, 0, 1), Campaign(4, {}, 10000)}),
+     "campaigns[2].campaign_id"},
     {"campaign_empty_category", WithCampaigns(Purchase(1000), {Campaign(1, {""}, 10000)}),
      "campaigns[0].categories[0]"},
 };
