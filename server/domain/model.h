@@ -116,10 +116,20 @@ struct AccrueCommand {
   std::optional<Timestamp> occurred_at;
 };
 
+// One part of what an accrual earned: "base", "multiplier", "tier",
+// "capped" (negative) or "campaign" (with its id, after budget and caps).
+struct EarnComponent {
+  std::string kind;
+  int64_t campaign_id = 0;
+  int64_t points = 0;
+};
+
 struct AccrueResult {
   std::optional<TransferId> transfer_id;  // none when 0 points were earned
   MemberId member_id = 0;
   int64_t points_earned = 0;
+  // Empty when the partner's plain earn rate applied (no rules, no campaign).
+  std::vector<EarnComponent> breakdown;
   int64_t balance = 0;
   bool member_enrolled = false;
 };
@@ -246,6 +256,22 @@ struct BreakageLine {
   std::string issuer_code;
   int64_t lots = 0;
   int64_t points = 0;
+};
+
+// A campaign as the operator configures it (see domain/rules.h CampaignOffer
+// for how it earns).
+struct NewCampaign {
+  std::string name;
+  std::optional<PartnerId> partner_id;  // none: at every partner (operator-funded only)
+  Timestamp starts_at{};
+  Timestamp ends_at{};
+  std::vector<std::string> categories;
+  int32_t multiplier_bps = 0;
+  int64_t fixed_points = 0;
+  int64_t min_spend_minor = 0;
+  bool operator_funded = false;
+  int64_t budget_points = 0;
+  int64_t member_cap_points = 0;  // 0: no cap
 };
 
 struct InvariantCheck {

@@ -174,6 +174,60 @@ Result<PartnerAdmin::PolicyView> PartnerAdmin::GetRedemptionPolicy(
                     configured->has_value()};
 }
 
+Result<domain::Partner> PartnerAdmin::SetEarnRules(std::optional<domain::PartnerId> partner_id,
+                                                   const std::string& partner_code,
+                                                   domain::Timestamp effective_from,
+                                                   const domain::EarnRules& rules) {
+  if (auto e = domain::ValidateEarnRules(rules)) return *e;
+  auto partner = FindPartner(partner_id, partner_code);
+  if (!partner) return partner.error();
+  auto stored = store_.SetEarnRules(partner->id, effective_from, rules);
+  if (!stored) return stored.error();
+  return *partner;
+}
+
+Result<int64_t> PartnerAdmin::CreateCampaign(const std::string& partner_code,
+                                             domain::NewCampaign campaign) {
+  if (auto e = domain::ValidateRequiredText(campaign.name, domain::kMaxNameLength, "name")) return *e;
+  if (campaign.ends_at <= campaign.starts_at) {
+    return Error::InvalidArgument("ends_at", "must be after starts_at");
+  }
+  if (campaign.multiplier_bps < 0 || campaign.multiplier_bps > domain::kMaxMultiplierBps) {
+    return Error::InvalidArgument("multiplier_bps", "must be between 0 and 1000000");
+  }
+  if (campaign.fixed_points < 0 || campaign.fixed_points > 1'000'000'000) {
+    return Error::InvalidArgument("fixed_points", "must be between 0 and 1000000000");
+  }
+  if (campaign.multiplier_bps == 0 && campaign.fixed_points == 0) {
+    return Error::InvalidArgument("multiplier_bps", "a campaign needs a multiplier or fixed points");
+  }
+  if (campaign.min_spend_minor < 0 || campaign.min_spend_minor > domain::kMaxAmountMinor) {
+    return Error::InvalidArgument("min_spend_minor", "must be between 0 and 1000000000000");
+  }
+  if (campaign.budget_points <= 0 || campaign.budget_points > domain::kMaxPointsPerRequest) {
+    return Error::InvalidArgument("budget_points", "must be between 1 and 1000000000000");
+  }
+  if (campaign.member_cap_points < 0 || campaign.member_cap_points > domain::kMaxPointsPerRequest) {
+    return Error::InvalidArgument("member_cap_points", "must be between 0 and 1000000000000");
+  }
+  for (size_t i = 0; i < campaign.categories.size(); ++i) {
+    if (auto e = domain::ValidateRequiredText(campaign.categories[i], domain::kMaxShortTextLength,
+                                              "categories[" + std::to_string(i) + "]")) {
+      return *e;
+    }
+  }
+  if (partner_code.empty()) {
+    if (!campaign.operator_funded) {
+      return Error::InvalidArgument("funded_by", "a coalition-wide campaign is operator-funded");
+    }
+  } else {
+    auto partner = store_.FindPartnerByCode(partner_code);
+    if (!partner) return partner.error();
+    campaign.partner_id = partner->id;
+  }
+  return store_.CreateCampaign(campaign);
+}
+
 Result<PartnerAdmin::CreatedKey> PartnerAdmin::CreateApiKey(
     std::optional<domain::PartnerId> partner_id, const std::string& partner_code) {
   auto partner = FindPartner(partner_id, partner_code);

@@ -116,6 +116,15 @@ class PartnerAdmin {
   Result<PolicyView> GetRedemptionPolicy(std::optional<domain::PartnerId> partner_id,
                                          const std::string& partner_code);
 
+  // Earn rules of a partner from `effective_from` on; never retroactive to
+  // purchases already made.
+  Result<domain::Partner> SetEarnRules(std::optional<domain::PartnerId> partner_id,
+                                       const std::string& partner_code,
+                                       domain::Timestamp effective_from,
+                                       const domain::EarnRules& rules);
+  // `partner_code` empty: a coalition-wide campaign (operator-funded only).
+  Result<int64_t> CreateCampaign(const std::string& partner_code, domain::NewCampaign campaign);
+
  private:
   // Exactly one of id / code names the partner.
   Result<domain::Partner> FindPartner(std::optional<domain::PartnerId> partner_id,

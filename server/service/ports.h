@@ -9,6 +9,7 @@
 #include "domain/model.h"
 #include "domain/pricing.h"
 #include "domain/refund.h"
+#include "domain/rules.h"
 
 namespace coalition::service {
 
@@ -100,6 +101,11 @@ class PartnerStore {
   virtual Result<domain::ApiKeyRecord> RevokeApiKey(int64_t key_id) = 0;
   virtual Result<domain::Ok> SetRedemptionPolicy(domain::PartnerId partner,
                                                  const domain::RedemptionPolicy& policy) = 0;
+  // Earn rules from `effective_from` on (replaces a version with the same time).
+  virtual Result<domain::Ok> SetEarnRules(domain::PartnerId partner,
+                                          domain::Timestamp effective_from,
+                                          const domain::EarnRules& rules) = 0;
+  virtual Result<int64_t> CreateCampaign(const domain::NewCampaign& campaign) = 0;
   // Nothing when the partner has not configured one.
   virtual Result<std::optional<domain::RedemptionPolicy>> FindRedemptionPolicy(
       domain::PartnerId partner) = 0;

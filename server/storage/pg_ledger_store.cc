@@ -1,5 +1,6 @@
 #include <sstream>
 
+#include "domain/rules.h"
 #include "storage/pg_stores.h"
 #include "storage/transaction_helpers.h"
 
@@ -49,6 +50,70 @@ domain::TransferKind ParseTransferKind(const std::string& kind) {
   if (kind == "HOLD_CAPTURE") return domain::TransferKind::kHoldCapture;
   if (kind == "REFUND") return domain::TransferKind::kRefund;
   return domain::TransferKind::kClawback;
+}
+
+struct CampaignAward {
+  int64_t campaign_id = 0;
+  int64_t points = 0;
+  std::string funded_by;
+};
+
+struct EarnPlan {
+  int64_t own_points = 0;  // the partner's own points: base, multipliers, tier
+  std::vector<CampaignAward> campaigns;
+  std::vector<domain::EarnComponent> breakdown;
+};
+
+// What an accrual earns under the partner's earn rules and live campaigns.
+// Without either, the plain earn rate's `plain_points` and no breakdown. The
+// cap comes off the partner's own points first, then off campaigns (last
+// first); each campaign is then held to its budget and per-member cap with
+// its row locked (campaigns in id order, so accruals never deadlock), so a
+// budget is never overspent.
+Result<EarnPlan> PlanEarn(pqxx::work& tx, const domain::Partner& partner,
+                          const domain::AccrueCommand& command, MemberId member,
+                          domain::Timestamp now, int64_t plain_points) {
+  const auto terms = tx.exec_prepared1("live_earn_terms", partner.id, ToMicros(now));
+  if (terms[0].is_null() && terms[1].is_null()) return EarnPlan{plain_points, {}, {}};
+  domain::EarnRules rules;
+  rules.base = partner.earn_rate;
+  if (!terms[0].is_null()) rules = DecodeEarnRules(terms[0].as<std::string>());
+  domain::EarnInput input;
+  input.amount_minor = command.amount.amount_minor;
+  input.line_items = command.line_items;
+  if (!terms[1].is_null()) input.campaigns = DecodeCampaignOffers(terms[1].as<std::string>());
+  auto earned = domain::EvaluateEarn(rules, input);
+  if (!earned) return earned.error();
+
+  EarnPlan plan;
+  int64_t to_cap = earned->capped_points;
+  plan.own_points = earned->base_points + earned->multiplier_points + earned->tier_points;
+  const int64_t own_capped = std::min(to_cap, plan.own_points);
+  plan.own_points -= own_capped;
+  to_cap -= own_capped;
+  auto campaign_points = earned->campaign_points;
+  for (auto it = campaign_points.rbegin(); it != campaign_points.rend() && to_cap > 0; ++it) {
+    const int64_t take = std::min(to_cap, it->points);
+    it->points -= take;
+    to_cap -= take;
+  }
+  plan.breakdown.push_back({"base", 0, earned->base_points});
+  if (earned->multiplier_points != 0) {
+    plan.breakdown.push_back({"multiplier", 0, earned->multiplier_points});
+  }
+  if (earned->tier_points != 0) plan.breakdown.push_back({"tier", 0, earned->tier_points});
+  if (earned->capped_points != 0) plan.breakdown.push_back({"capped", 0, -earned->capped_points});
+  for (const auto& offer : campaign_points) {
+    if (offer.points <= 0) continue;
+    const auto locked = tx.exec_prepared1("lock_campaign", offer.campaign_id, member);
+    int64_t award = std::min(offer.points, locked[0].as<int64_t>());
+    if (!locked[1].is_null()) award = std::min(award, locked[1].as<int64_t>());
+    if (award <= 0) continue;
+    tx.exec_prepared0("award_campaign", offer.campaign_id, member, award);
+    plan.campaigns.push_back({offer.campaign_id, award, locked[2].as<std::string>()});
+    plan.breakdown.push_back({"campaign", offer.campaign_id, award});
+  }
+  return plan;
 }
 
 }  // namespace
@@ -109,20 +174,42 @@ Result<domain::AccrueResult> PgLedgerStore::Accrue(const domain::Partner& partne
         } else {
           return MemberNotFound();
         }
-        result.points_earned = points;
-        if (points > 0) {
+        auto plan = PlanEarn(tx, partner, command, result.member_id, now, points);
+        if (!plan) return plan.error();
+        const int64_t own_points = plan->own_points;
+        result.breakdown = std::move(plan->breakdown);
+        result.points_earned = own_points;
+        bool in_debt = false;
+        if (own_points > 0) {
           const auto row = tx.exec_prepared1(
-              "accrue", result.member_id, partner.issuance_account_id, points, partner.id,
+              "accrue", result.member_id, partner.issuance_account_id, own_points, partner.id,
               command.key.request_id, command.amount.amount_minor, command.amount.currency_code,
               command.store_id, command.receipt_id, ToMicros(command.occurred_at),
               ToMicros(terms.lot_expires_at), ToMicros(now));
           result.transfer_id = row[0].as<int64_t>();
           result.balance = row[1].as<int64_t>();
-          if (row[2].as<int64_t>() > 0) RepayDebt(tx, result.member_id);
+          in_debt = row[2].as<int64_t>() > 0;
         } else {
           result.balance = tx.exec_prepared1("member_balance", result.member_id)[0].as<int64_t>();
         }
-        if (auto conflict = AddPurchaseCash(tx, partner, command, result.member_id, points)) {
+        for (const auto& award : plan->campaigns) {
+          const bool partner_funded = award.funded_by == "PARTNER";
+          const int64_t account =
+              partner_funded ? partner.issuance_account_id
+                             : tx.exec_prepared1("operator_account")[0].as<int64_t>();
+          const auto row = tx.exec_prepared1(
+              "credit_member", result.member_id, account, award.points,
+              partner_funded ? "ACCRUAL" : "BONUS", partner.id,
+              partner_funded ? std::optional<int64_t>(partner.id) : std::optional<int64_t>(),
+              ToMicros(terms.lot_expires_at), "campaign:" + std::to_string(award.campaign_id));
+          result.points_earned += award.points;
+          result.balance = row[1].as<int64_t>();
+          in_debt = row[2].as<int64_t>() > 0;
+        }
+        if (in_debt) RepayDebt(tx, result.member_id);
+        // A return claws back the partner's own points; campaign bonuses stay.
+        if (auto conflict =
+                AddPurchaseCash(tx, partner, command, result.member_id, own_points)) {
           return *conflict;
         }
         StoreResponse(tx, partner, command.key, result);

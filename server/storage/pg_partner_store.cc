@@ -1,6 +1,8 @@
 #include <sstream>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "crypto/crypto.h"
 #include "storage/pg_stores.h"
 #include "storage/queries.h"
@@ -163,6 +165,28 @@ Result<std::optional<domain::RedemptionPolicy>> PgPartnerStore::FindRedemptionPo
     }
     policy.refund_policy = ParseRefundPolicy(row[6].as<std::string>());
     return Found{policy};
+  });
+}
+
+Result<domain::Ok> PgPartnerStore::SetEarnRules(domain::PartnerId partner,
+                                                domain::Timestamp effective_from,
+                                                const domain::EarnRules& rules) {
+  return database_.Transact<domain::Ok>("set_earn_rules", [&](pqxx::work& tx) -> Result<domain::Ok> {
+    tx.exec_prepared0("insert_earn_rules", partner, ToMicros(effective_from), EncodeEarnRules(rules));
+    return domain::Ok{};
+  });
+}
+
+Result<int64_t> PgPartnerStore::CreateCampaign(const domain::NewCampaign& campaign) {
+  return database_.Transact<int64_t>("create_campaign", [&](pqxx::work& tx) -> Result<int64_t> {
+    const nlohmann::json categories = campaign.categories;
+    return tx
+        .exec_prepared1("insert_campaign", campaign.name, campaign.partner_id,
+                        ToMicros(campaign.starts_at), ToMicros(campaign.ends_at), categories.dump(),
+                        campaign.multiplier_bps, campaign.fixed_points, campaign.min_spend_minor,
+                        campaign.operator_funded ? "OPERATOR" : "PARTNER", campaign.budget_points,
+                        campaign.member_cap_points)[0]
+        .as<int64_t>();
   });
 }
 

@@ -72,6 +72,10 @@ class PgPartnerStore final : public service::PartnerStore {
                                                  const domain::RedemptionPolicy& policy) override;
   domain::Result<std::optional<domain::RedemptionPolicy>> FindRedemptionPolicy(
       domain::PartnerId partner) override;
+  domain::Result<domain::Ok> SetEarnRules(domain::PartnerId partner,
+                                          domain::Timestamp effective_from,
+                                          const domain::EarnRules& rules) override;
+  domain::Result<int64_t> CreateCampaign(const domain::NewCampaign& campaign) override;
 
  private:
   domain::Result<domain::Partner> FindPartnerWhere(const char* statement,

@@ -441,4 +441,71 @@ WHERE t.kind = 'EXPIRY'
   AND t.created_at < )~" COALITION_SQL_TIME("$2") R"~(
 GROUP BY t.partner_id, p.code ORDER BY t.partner_id NULLS FIRST)~";
 
+// --- earn rules and campaigns ---------------------------------------------------
+
+// The partner's earn rules in force at $2 and the campaigns live then at the
+// partner (or at every partner) with budget left, as JSON.
+inline constexpr const char* kLiveEarnTerms = R"~(
+SELECT (SELECT rules::text FROM earn_rules
+        WHERE partner_id = $1 AND effective_from <= )~" COALITION_SQL_TIME("$2") R"~(
+        ORDER BY effective_from DESC LIMIT 1),
+       (SELECT json_agg(json_build_object('campaign_id', id, 'categories', categories,
+                                          'multiplier_bps', multiplier_bps,
+                                          'fixed_points', fixed_points,
+                                          'min_spend_minor', min_spend_minor) ORDER BY id)::text
+        FROM campaigns
+        WHERE (partner_id = $1 OR partner_id IS NULL) AND awarded_points < budget_points
+          AND starts_at <= )~" COALITION_SQL_TIME("$2") R"~(
+          AND ends_at > )~" COALITION_SQL_TIME("$2") R"~())~";
+
+inline constexpr const char* kInsertEarnRules = R"~(
+INSERT INTO earn_rules (partner_id, effective_from, rules)
+VALUES ($1, )~" COALITION_SQL_TIME("$2") R"~(, $3::jsonb)
+ON CONFLICT (partner_id, effective_from) DO UPDATE SET rules = EXCLUDED.rules)~";
+
+// Budget left, the member's cap left (NULL: no cap) and the funder; locks
+// the campaign so concurrent accruals never overspend it.
+inline constexpr const char* kLockCampaign = R"~(
+SELECT c.budget_points - c.awarded_points,
+       CASE WHEN c.member_cap_points = 0 THEN NULL
+            ELSE c.member_cap_points - coalesce(a.points, 0) END,
+       c.funded_by, c.partner_id
+FROM campaigns c
+LEFT JOIN campaign_awards a ON a.campaign_id = c.id AND a.member_id = $2
+WHERE c.id = $1 FOR UPDATE OF c)~";
+
+inline constexpr const char* kAwardCampaign = R"~(
+WITH campaign AS (
+  UPDATE campaigns SET awarded_points = awarded_points + $3 WHERE id = $1
+)
+INSERT INTO campaign_awards (campaign_id, member_id, points) VALUES ($1, $2, $3)
+ON CONFLICT (campaign_id, member_id) DO UPDATE SET points = campaign_awards.points + EXCLUDED.points)~";
+
+// Credits a member from a system account ($2) with a lot of issuer $6 (NULL:
+// operator-funded) expiring at $7.
+inline constexpr const char* kCreditMember = R"~(
+WITH transfer AS (
+  INSERT INTO transfers (member_id, debit_account_id, credit_account_id, points, kind,
+                         partner_id, reference)
+  VALUES ($1, $2, $1, $3, $4, $5, $8)
+  RETURNING id, created_at
+), lot AS (
+  INSERT INTO lots (member_id, issuer_partner_id, points, remaining, earned_at, expires_at,
+                    source_transfer_id)
+  SELECT $1, $6, $3, $3, created_at, )~" COALITION_SQL_TIME("$7") R"~(, id FROM transfer
+), member AS (
+  UPDATE members SET balance = balance + $3 WHERE id = $1 RETURNING balance, debt
+)
+SELECT transfer.id, member.balance, member.debt FROM transfer, member)~";
+
+inline constexpr const char* kOperatorAccount =
+    "SELECT id FROM accounts WHERE kind = 'OPERATOR'";
+
+inline constexpr const char* kInsertCampaign = R"~(
+INSERT INTO campaigns (name, partner_id, starts_at, ends_at, categories, multiplier_bps,
+                       fixed_points, min_spend_minor, funded_by, budget_points, member_cap_points)
+VALUES ($1, $2, )~" COALITION_SQL_TIME("$3") ", " COALITION_SQL_TIME("$4") R"~(, $5::jsonb, $6, $7,
+        $8, $9, $10, $11)
+RETURNING id)~";
+
 }  // namespace coalition::storage::sql

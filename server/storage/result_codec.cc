@@ -33,6 +33,13 @@ std::string EncodeResult(const domain::AccrueResult& result) {
            {"balance", result.balance},
            {"member_enrolled", result.member_enrolled}};
   if (result.transfer_id) doc["transfer_id"] = *result.transfer_id;
+  if (!result.breakdown.empty()) {
+    json parts = json::array();
+    for (const auto& part : result.breakdown) {
+      parts.push_back({{"kind", part.kind}, {"campaign_id", part.campaign_id}, {"points", part.points}});
+    }
+    doc["breakdown"] = parts;
+  }
   return doc.dump();
 }
 
@@ -43,6 +50,13 @@ void DecodeResult(const std::string& text, domain::AccrueResult& result) {
   result.balance = doc.at("balance").get<int64_t>();
   result.member_enrolled = doc.at("member_enrolled").get<bool>();
   if (doc.contains("transfer_id")) result.transfer_id = doc.at("transfer_id").get<int64_t>();
+  if (doc.contains("breakdown")) {
+    for (const auto& part : doc.at("breakdown")) {
+      result.breakdown.push_back({part.at("kind").get<std::string>(),
+                                  part.at("campaign_id").get<int64_t>(),
+                                  part.at("points").get<int64_t>()});
+    }
+  }
 }
 
 std::string EncodeResult(const domain::RedeemResult& result) {
@@ -219,6 +233,72 @@ void DecodeResult(const std::string& text, domain::RefundResult& result) {
   if (doc.contains("clawback_transfer_id")) {
     result.clawback_transfer_id = doc.at("clawback_transfer_id").get<int64_t>();
   }
+}
+
+namespace {
+
+const char* RoundingName(domain::EarnRounding rounding) {
+  switch (rounding) {
+    case domain::EarnRounding::kHalfEven: return "HALF_EVEN";
+    case domain::EarnRounding::kUp: return "UP";
+    case domain::EarnRounding::kDown: break;
+  }
+  return "DOWN";
+}
+
+domain::EarnRounding ParseRounding(const std::string& name) {
+  if (name == "HALF_EVEN") return domain::EarnRounding::kHalfEven;
+  if (name == "UP") return domain::EarnRounding::kUp;
+  return domain::EarnRounding::kDown;
+}
+
+}  // namespace
+
+std::string EncodeEarnRules(const domain::EarnRules& rules) {
+  json multipliers = json::array();
+  for (const auto& m : rules.multipliers) {
+    multipliers.push_back({{"category", m.category}, {"sku", m.sku}, {"multiplier_bps", m.multiplier_bps}});
+  }
+  return json{{"base_points", rules.base.points},
+              {"base_per_amount_minor", rules.base.per_amount_minor},
+              {"multipliers", multipliers},
+              {"excluded_categories", rules.excluded_categories},
+              {"excluded_skus", rules.excluded_skus},
+              {"min_spend_minor", rules.min_spend_minor},
+              {"max_points_per_transaction", rules.max_points_per_transaction},
+              {"rounding", RoundingName(rules.rounding)}}
+      .dump();
+}
+
+domain::EarnRules DecodeEarnRules(const std::string& text) {
+  const auto doc = json::parse(text);
+  domain::EarnRules rules;
+  rules.base.points = doc.at("base_points").get<int64_t>();
+  rules.base.per_amount_minor = doc.at("base_per_amount_minor").get<int64_t>();
+  for (const auto& m : doc.at("multipliers")) {
+    rules.multipliers.push_back({m.at("category").get<std::string>(), m.at("sku").get<std::string>(),
+                                 m.at("multiplier_bps").get<int32_t>()});
+  }
+  rules.excluded_categories = doc.at("excluded_categories").get<std::vector<std::string>>();
+  rules.excluded_skus = doc.at("excluded_skus").get<std::vector<std::string>>();
+  rules.min_spend_minor = doc.at("min_spend_minor").get<int64_t>();
+  rules.max_points_per_transaction = doc.at("max_points_per_transaction").get<int64_t>();
+  rules.rounding = ParseRounding(doc.at("rounding").get<std::string>());
+  return rules;
+}
+
+std::vector<domain::CampaignOffer> DecodeCampaignOffers(const std::string& text) {
+  std::vector<domain::CampaignOffer> offers;
+  for (const auto& c : json::parse(text)) {
+    domain::CampaignOffer offer;
+    offer.campaign_id = c.at("campaign_id").get<int64_t>();
+    offer.categories = c.at("categories").get<std::vector<std::string>>();
+    offer.multiplier_bps = c.at("multiplier_bps").get<int32_t>();
+    offer.fixed_points = c.at("fixed_points").get<int64_t>();
+    offer.min_spend_minor = c.at("min_spend_minor").get<int64_t>();
+    offers.push_back(std::move(offer));
+  }
+  return offers;
 }
 
 }  // namespace coalition::storage

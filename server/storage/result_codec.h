@@ -4,6 +4,7 @@
 
 #include "domain/model.h"
 #include "domain/refund.h"
+#include "domain/rules.h"
 
 namespace coalition::storage {
 
@@ -22,6 +23,11 @@ void DecodeResult(const std::string& json, domain::HoldResult& result);
 void DecodeResult(const std::string& json, domain::CaptureResult& result);
 void DecodeResult(const std::string& json, domain::VoidResult& result);
 std::string EncodeResult(const domain::RefundResult& result);
+// Earn rules as stored in earn_rules.rules, and live campaigns as
+// kLiveEarnTerms returns them.
+std::string EncodeEarnRules(const domain::EarnRules& rules);
+domain::EarnRules DecodeEarnRules(const std::string& json);
+std::vector<domain::CampaignOffer> DecodeCampaignOffers(const std::string& json);
 void DecodeResult(const std::string& json, domain::RefundResult& result);
 
 }  // namespace coalition::storage

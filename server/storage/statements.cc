@@ -75,6 +75,13 @@ void PrepareStatements(pqxx::connection& connection) {
   connection.prepare("expire_lot", sql::kExpireLot);
   connection.prepare("debit_expired", sql::kDebitExpired);
   connection.prepare("breakage_report", sql::kBreakageReport);
+  connection.prepare("live_earn_terms", sql::kLiveEarnTerms);
+  connection.prepare("insert_earn_rules", sql::kInsertEarnRules);
+  connection.prepare("lock_campaign", sql::kLockCampaign);
+  connection.prepare("award_campaign", sql::kAwardCampaign);
+  connection.prepare("credit_member", sql::kCreditMember);
+  connection.prepare("operator_account", sql::kOperatorAccount);
+  connection.prepare("insert_campaign", sql::kInsertCampaign);
 }
 
 }  // namespace coalition::storage
