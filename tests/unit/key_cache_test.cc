@@ -32,6 +32,9 @@ class MockPartnerStore : public service::PartnerStore {
               (domain::PartnerId, const domain::RedemptionPolicy&), (override));
   MOCK_METHOD(domain::Result<std::optional<domain::RedemptionPolicy>>, FindRedemptionPolicy,
               (domain::PartnerId), (override));
+  MOCK_METHOD(domain::Result<domain::Ok>, SetEarnRules,
+              (domain::PartnerId, domain::Timestamp, const domain::EarnRules&), (override));
+  MOCK_METHOD(domain::Result<int64_t>, CreateCampaign, (const domain::NewCampaign&), (override));
 };
 
 constexpr std::string_view kAccrue = "/coalition.v1.PartnerService/Accrue";
