@@ -23,6 +23,9 @@ struct Config {
   bool dev_mode = false;                   // COALITION_DEV_MODE
   int hold_max_ttl_seconds = 24 * 60 * 60; // COALITION_HOLD_MAX_TTL_SECONDS: longest hold allowed
   int hold_sweep_seconds = 5;              // COALITION_HOLD_SWEEP_SECONDS: expiry sweep period
+  // COALITION_FINANCE_KEY (optional, >= 16 chars): the key of the finance
+  // role, which may run and read settlement. Unset: only the operator may.
+  std::string finance_key;
 };
 
 // Reads `file` (if given) then applies `environment` (name -> value).

@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -139,6 +140,43 @@ struct Report {
   std::vector<Flow> flows;         // by issuer (operator first), then redeemer
   std::vector<Instruction> instructions;
   Reconciliation reconciliation;
+};
+
+// A partner's prices from `effective_from` (nullopt: from the beginning,
+// the partner's initial rates) until the next period's start.
+struct EconomicsPeriod {
+  PartnerId partner = 0;
+  std::optional<Timestamp> effective_from;
+  int64_t issuance_price_micros = 0;
+  int64_t redemption_rate_micros = 0;
+  Timestamp created_at{};
+};
+
+struct RunCommand {
+  std::string request_id;
+  // nullopt: now, by the database clock (the clock that stamps transfers).
+  std::optional<Timestamp> cutoff;
+  Mode mode = Mode::kHub;
+  std::string currency_code;
+};
+
+// A closed batch as stored: what it settled, never its derived figures.
+struct Batch {
+  int64_t id = 0;
+  Timestamp cutoff{};
+  Mode mode = Mode::kHub;
+  std::string request_id;
+  std::string currency_code;
+  Timestamp created_at{};
+  int64_t transfer_count = 0;
+  LedgerSide ledger;
+};
+
+struct BatchContents {
+  Batch batch;
+  std::vector<Activity> activity;
+  // Every partner that existed when the batch was cut: id and code.
+  std::vector<std::pair<PartnerId, std::string>> partners;
 };
 
 // Rounds micros to minor units, half to even. `minor_unit_micros` > 0.

@@ -12,7 +12,7 @@
 
 namespace coalition::rpc {
 
-enum class Role { kOperator, kPartner };
+enum class Role { kOperator, kPartner, kFinance };
 
 struct Principal {
   Role role;
@@ -24,7 +24,9 @@ struct Principal {
 // and checked here, so a new RPC without an entry is refused to everyone.
 class Authenticator {
  public:
-  Authenticator(service::PartnerStore& partners, const std::string& operator_key);
+  // An empty `finance_key` disables the finance role.
+  Authenticator(service::PartnerStore& partners, const std::string& operator_key,
+                const std::string& finance_key = "");
 
   // Identifies the caller from `authorization: Bearer <key>` and checks that
   // its role may call `method` ("/coalition.v1.PartnerService/Accrue").
@@ -38,6 +40,7 @@ class Authenticator {
  private:
   service::PartnerStore& partners_;
   const std::string operator_key_hash_;
+  const std::string finance_key_hash_;  // empty: no finance key
 };
 
 }  // namespace coalition::rpc
