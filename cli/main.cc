@@ -15,6 +15,7 @@
 #include "coalition/cli/commands.h"
 #include "coalition/cli/exit_codes.h"
 #include "coalition/cli/settings.h"
+#include "coalition/cli/settlement_commands.h"
 #include "coalition/sdk/channel.h"
 
 #ifndef COALITION_VERSION
@@ -71,8 +72,8 @@ struct PartnerFlags {
 
 int Run(int argc, char** argv) {
   CLI::App app{
-      "Operate a Coalition loyalty programme: partners, API keys, redemption policies and "
-      "ledger checks, over the AdminService gRPC API.",
+      "Operate a Coalition loyalty programme: partners, API keys, redemption policies, "
+      "ledger checks and settlement, over the AdminService and SettlementService gRPC APIs.",
       "coalitionctl"};
   app.require_subcommand(0, 1);
   app.set_version_flag("--version", "coalitionctl " COALITION_VERSION);
@@ -110,7 +111,7 @@ int Run(int argc, char** argv) {
   const CLI::Option* timeout_opt =
       app.add_option("--timeout", timeout_seconds,
                      "Per-call deadline in seconds (config \"timeout_seconds\"; default 5, "
-                     "600 for verify)")
+                     "600 for verify and settlement run)")
           ->check(CLI::Range(1, 86400));
 
   CLI::App* partner_cmd = app.add_subcommand("partner", "Create and list partners");
@@ -212,6 +213,78 @@ int Run(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::IsMember(RefundPolicyNames()));
 
+  CLI::App* settlement_cmd = app.add_subcommand(
+      "settlement", "Settle between partners: run batches, read statements, export CSV/JSON");
+  SettlementRunArgs run_args;
+  CLI::App* settlement_run = settlement_cmd->add_subcommand(
+      "run", "Cut a batch of every unsettled transfer created before the cutoff (exit 6 if it "
+             "does not reconcile)");
+  settlement_run->add_option("--cutoff", run_args.cutoff,
+                             "RFC 3339 time, e.g. 2026-11-01T00:00:00Z (default: now)");
+  settlement_run->add_option("--mode", run_args.mode, "hub or multilateral")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"hub", "multilateral"}));
+  settlement_run->add_option("--request-id", run_args.request_id,
+                             "Idempotency key (default: derived from --cutoff and --mode)");
+
+  int batches_page_size = 0;
+  std::string batches_page_token;
+  bool batches_all = false;
+  CLI::App* settlement_list = settlement_cmd->add_subcommand("list", "List batches, newest first");
+  settlement_list->add_option("--page-size", batches_page_size, "Batches per page (0 = 50)")
+      ->check(CLI::Range(0, 500));
+  settlement_list->add_option("--page-token", batches_page_token, "Continue a listing");
+  settlement_list->add_flag("--all", batches_all, "Follow page tokens to the end");
+
+  std::string batch_id;
+  CLI::App* settlement_show = settlement_cmd->add_subcommand(
+      "show", "A batch: statement lines, flows, payments and reconciliation");
+  settlement_show->add_option("--batch", batch_id, "Batch id")->required();
+
+  CLI::App* settlement_statement =
+      settlement_cmd->add_subcommand("statement", "One partner's statement in a batch");
+  settlement_statement->add_option("--batch", batch_id, "Batch id")->required();
+  PartnerFlags statement_partner;
+  statement_partner.AddTo(settlement_statement);
+
+  std::string export_format = "csv";
+  std::string export_table = "lines";
+  CLI::App* settlement_export = settlement_cmd->add_subcommand(
+      "export", "A batch as CSV (one table) or JSON (everything), for a spreadsheet or a script");
+  settlement_export->add_option("--batch", batch_id, "Batch id")->required();
+  settlement_export->add_option("--format", export_format, "csv or json")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"csv", "json"}));
+  settlement_export
+      ->add_option("--table", export_table, "CSV table: lines, flows or instructions")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"lines", "flows", "instructions"}));
+
+  CLI::App* economics_cmd = app.add_subcommand(
+      "economics", "Partners' issuance prices and redemption rates, with effective dates");
+  EconomicsSetArgs economics_args;
+  CLI::App* economics_set = economics_cmd->add_subcommand(
+      "set", "Change a partner's rates from --effective-from (default now) on; never "
+             "retroactive");
+  PartnerFlags economics_set_partner;
+  economics_set_partner.AddTo(economics_set);
+  economics_set
+      ->add_option("--issuance-price-micros", economics_args.issuance_price_micros,
+                   "What the partner pays per point it issues, in micro-units")
+      ->required()
+      ->check(CLI::NonNegativeNumber);
+  economics_set
+      ->add_option("--redemption-rate-micros", economics_args.redemption_rate_micros,
+                   "What the partner is reimbursed per point redeemed at its stores")
+      ->required()
+      ->check(CLI::NonNegativeNumber);
+  economics_set->add_option("--effective-from", economics_args.effective_from,
+                            "RFC 3339 time, not in the past (default: now)");
+  CLI::App* economics_list =
+      economics_cmd->add_subcommand("list", "A partner's rate periods, oldest first");
+  PartnerFlags economics_list_partner;
+  economics_list_partner.AddTo(economics_list);
+
   CLI::App* verify_cmd = app.add_subcommand(
       "verify", "Check every ledger invariant over the whole database (exit 6 if any fails)");
   verify_cmd->footer(
@@ -237,7 +310,7 @@ int Run(int argc, char** argv) {
   }
 
   // A bare group ("coalitionctl partner") is a request for its menu.
-  for (CLI::App* group : {&app, partner_cmd, key_cmd, policy_cmd}) {
+  for (CLI::App* group : {&app, partner_cmd, key_cmd, policy_cmd, settlement_cmd, economics_cmd}) {
     if ((group == &app || group->parsed()) && group->get_subcommands().empty()) {
       std::cerr << (group == &app ? app.help() : group->help("coalitionctl"));
       return kExitUsage;
@@ -251,6 +324,15 @@ int Run(int argc, char** argv) {
   }
   if (policy_set->parsed() && !set_partner.Given()) {
     return UsageError("policy set: give one of --partner, --partner-id, --partner-code");
+  }
+  if (settlement_statement->parsed() && !statement_partner.Given()) {
+    return UsageError("settlement statement: give one of --partner, --partner-id, --partner-code");
+  }
+  if (economics_set->parsed() && !economics_set_partner.Given()) {
+    return UsageError("economics set: give one of --partner, --partner-id, --partner-code");
+  }
+  if (economics_list->parsed() && !economics_list_partner.Given()) {
+    return UsageError("economics list: give one of --partner, --partner-id, --partner-code");
   }
 
   FlagValues flags;
@@ -273,12 +355,12 @@ int Run(int argc, char** argv) {
   }
   if (settings.channel.api_key.empty()) {
     return UsageError(
-        "no operator key: pass --key, set COALITION_OPERATOR_KEY, or put \"key\" in the config "
-        "file");
+        "no operator key: pass --key, set COALITION_OPERATOR_KEY (or COALITION_FINANCE_KEY for "
+        "settlement), or put \"key\" in the config file");
   }
   if (settings.timeout) {
     settings.channel.deadline = *settings.timeout;
-  } else if (verify_cmd->parsed()) {
+  } else if (verify_cmd->parsed() || settlement_run->parsed()) {
     settings.channel.deadline = kVerifyTimeout;
   }
   settings.channel.user_agent_prefix = "coalitionctl/" COALITION_VERSION;
@@ -302,6 +384,29 @@ int Run(int argc, char** argv) {
   }
   if (key_revoke->parsed()) return commands.KeyRevoke(key_id);
   if (verify_cmd->parsed()) return commands.Verify();
+
+  auto settlement_stub = v1::SettlementService::NewStub(channel);
+  SettlementCommands settlement(*settlement_stub, *stub, settings.channel, settings.output,
+                                std::cout, std::cerr);
+  if (settlement_run->parsed()) return settlement.Run(run_args);
+  if (settlement_list->parsed()) {
+    return settlement.List(batches_page_size, batches_page_token, batches_all);
+  }
+  if (settlement_show->parsed()) return settlement.Show(batch_id);
+  if (settlement_statement->parsed()) {
+    return settlement.Statement(batch_id, statement_partner.Ref());
+  }
+  if (settlement_export->parsed()) {
+    const ExportTable table = export_table == "flows"          ? ExportTable::kFlows
+                              : export_table == "instructions" ? ExportTable::kInstructions
+                                                               : ExportTable::kLines;
+    return settlement.Export(batch_id, table, export_format);
+  }
+  if (economics_set->parsed()) {
+    economics_args.partner = economics_set_partner.Ref();
+    return settlement.EconomicsSet(economics_args);
+  }
+  if (economics_list->parsed()) return settlement.EconomicsList(economics_list_partner.Ref());
   std::cerr << app.help();
   return kExitUsage;
 }

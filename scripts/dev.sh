@@ -14,6 +14,7 @@
 # State lives in <repo>/.dev (git-ignored):
 #   pgdata          the cluster (or a symlink to it, see below); server log in pgdata/server.log
 #   operator.key    the operator API key, generated once (mode 600)
+#   finance.key     the finance key (settlement only), generated once (mode 600)
 #   demo-keys.env   demo partner API keys written by `coalition-server seed-demo`
 #
 # PostgreSQL refuses to run as root, so as root the cluster belongs to, and runs as,
@@ -228,6 +229,17 @@ ensure_operator_key() {
   [[ -n "$OPERATOR_KEY" ]] || die "$key_file is empty"
 }
 
+# The finance role's key: runs and reads settlement, nothing else.
+ensure_finance_key() {
+  local key_file="$DEV_DIR/finance.key"
+  if [[ ! -s "$key_file" ]]; then
+    (umask 077; od -An -N32 -tx1 /dev/urandom | tr -d ' \n' >"$key_file.tmp")
+    mv "$key_file.tmp" "$key_file"
+  fi
+  chmod 600 "$key_file"
+  FINANCE_KEY="$(tr -d '[:space:]' <"$key_file")"
+}
+
 PG_BIN="$(pg_bindir)"
 
 case "$command" in
@@ -268,6 +280,7 @@ start_cluster
 wait_ready
 ensure_database
 ensure_operator_key
+ensure_finance_key
 
 [[ -x "$SERVER_BIN" ]] || die "$SERVER_BIN was not built"
 
@@ -302,5 +315,6 @@ phase "dev: starting coalition-server on 127.0.0.1:$GRPC_PORT (Ctrl-C stops it; 
 export COALITION_DATABASE_URL="$DATABASE_URL"
 export COALITION_LISTEN="127.0.0.1:$GRPC_PORT"
 export COALITION_OPERATOR_KEY="$OPERATOR_KEY"
+export COALITION_FINANCE_KEY="$FINANCE_KEY"
 export COALITION_DEV_MODE=1
 exec "$SERVER_BIN"

@@ -133,6 +133,10 @@ Settings ResolveSettings(const FlagValues& flags, const Environment& env,
   if (auto key = FirstOf(flags.key, env(kOperatorKeyEnv), ConfigString(config, "key"))) {
     settings.channel.api_key = *key;
   }
+  // A finance team's machine may hold only the finance key.
+  if (settings.channel.api_key.empty()) {
+    if (auto finance_key = env(kFinanceKeyEnv)) settings.channel.api_key = *finance_key;
+  }
 
   if (auto ca_file = FirstOf(flags.ca_file, std::nullopt, ConfigString(config, "ca_file"))) {
     settings.channel.root_ca_file = *ca_file;

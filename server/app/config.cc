@@ -52,6 +52,7 @@ void Apply(Config& config, const std::string& key, const std::string& value) {
     config.expiry_job_seconds = ParseInt(key, value, 1, 7 * 24 * 3600);
   else if (key == "metrics_listen") config.metrics_listen = value;
   else if (key == "key_cache_seconds") config.key_cache_seconds = ParseInt(key, value, 0, 60);
+  else if (key == "finance_key") config.finance_key = value;
   else throw std::runtime_error("unknown configuration setting '" + key + "'");
 }
 
@@ -97,6 +98,11 @@ Config LoadConfig(const std::optional<std::string>& file,
   if (config.database_url.empty()) throw std::runtime_error("COALITION_DATABASE_URL is required");
   if (config.operator_key.size() < 16) {
     throw std::runtime_error("COALITION_OPERATOR_KEY is required (at least 16 characters)");
+  }
+  if (!config.finance_key.empty() &&
+      (config.finance_key.size() < 16 || config.finance_key == config.operator_key)) {
+    throw std::runtime_error(
+        "COALITION_FINANCE_KEY must be at least 16 characters and differ from the operator key");
   }
   const auto is_upper = [](char c) { return c >= 'A' && c <= 'Z'; };
   if (config.currency.size() != 3 ||

@@ -35,6 +35,9 @@ struct Config {
   // remembered (0: look it up on every call). A key revoked through this
   // instance stops working at once; on other instances within this time.
   int key_cache_seconds = 2;
+  // COALITION_FINANCE_KEY (optional, >= 16 chars): the key of the finance
+  // role, which may run and read settlement. Unset: only the operator may.
+  std::string finance_key;
 };
 
 // Reads `file` (if given) then applies `environment` (name -> value).

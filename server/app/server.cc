@@ -37,16 +37,19 @@ CoalitionServer::CoalitionServer(const Config& config, const domain::Clock* cloc
       database_(DatabaseOptionsFrom(config)),
       ledger_store_(database_),
       partner_store_(database_),
+      settlement_store_(database_),
       ledger_(ledger_store_, config.currency, clock_, config.hold_max_ttl_seconds,
               domain::ProgrammeRules{config.lot_lifetime_days, config.inactivity_lapse_days,
                                      config.signup_bonus_points}),
       partner_admin_(partner_store_),
       pricing_(partner_store_, ledger_),
-      authenticator_(partner_store_, config.operator_key,
+      settlement_(settlement_store_, partner_store_, config.currency),
+      authenticator_(partner_store_, config.operator_key, config.finance_key,
                      std::chrono::seconds(config.key_cache_seconds)),
       page_tokens_(PageTokenSecret(config)),
       partner_service_(ledger_, pricing_, authenticator_, page_tokens_),
-      admin_service_(partner_admin_, ledger_, authenticator_, page_tokens_) {}
+      admin_service_(partner_admin_, ledger_, authenticator_, page_tokens_, &settlement_),
+      settlement_service_(settlement_, authenticator_, page_tokens_) {}
 
 CoalitionServer::~CoalitionServer() {
   if (server_) Shutdown(std::chrono::milliseconds(0));
@@ -69,6 +72,7 @@ void CoalitionServer::Start() {
   builder.AddListeningPort(config_.listen, grpc::InsecureServerCredentials(), &port_);
   builder.RegisterService(&partner_service_);
   builder.RegisterService(&admin_service_);
+  builder.RegisterService(&settlement_service_);
   builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
   // libpqxx blocks, so each in-flight call holds a thread. gRPC's sync server
   // refuses calls (RESOURCE_EXHAUSTED) once its thread quota is used up rather

@@ -14,6 +14,7 @@
 #include "rpc/auth.h"
 #include "rpc/page_token.h"
 #include "rpc/partner_service.h"
+#include "rpc/settlement_service.h"
 #include "service/ledger_service.h"
 #include "storage/database.h"
 #include "storage/pg_stores.h"
@@ -54,13 +55,16 @@ class CoalitionServer {
   storage::Database database_;
   storage::PgLedgerStore ledger_store_;
   storage::PgPartnerStore partner_store_;
+  storage::PgSettlementStore settlement_store_;
   service::LedgerService ledger_;
   service::PartnerAdmin partner_admin_;
   service::PricingService pricing_;
+  service::SettlementService settlement_;
   rpc::Authenticator authenticator_;
   rpc::PageTokenCodec page_tokens_;
   rpc::PartnerServiceImpl partner_service_;
   rpc::AdminServiceImpl admin_service_;
+  rpc::SettlementServiceImpl settlement_service_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
   std::unique_ptr<metrics::MetricsEndpoint> metrics_;

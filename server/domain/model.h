@@ -128,7 +128,6 @@ struct AccrueResult {
   std::optional<TransferId> transfer_id;  // none when 0 points were earned
   MemberId member_id = 0;
   int64_t points_earned = 0;
-  // Empty when the partner's plain earn rate applied (no rules, no campaign).
   std::vector<EarnComponent> breakdown;
   int64_t balance = 0;
   bool member_enrolled = false;

@@ -19,6 +19,9 @@ constexpr std::string_view kRevokeApiKey = "/coalition.v1.AdminService/RevokeApi
 constexpr std::string_view kVerifyLedger = "/coalition.v1.AdminService/VerifyLedger";
 constexpr std::string_view kSetRedemptionPolicy = "/coalition.v1.AdminService/SetRedemptionPolicy";
 constexpr std::string_view kGetRedemptionPolicy = "/coalition.v1.AdminService/GetRedemptionPolicy";
+constexpr std::string_view kSetPartnerEconomics = "/coalition.v1.AdminService/SetPartnerEconomics";
+constexpr std::string_view kListPartnerEconomics =
+    "/coalition.v1.AdminService/ListPartnerEconomics";
 constexpr std::string_view kPartnerListScope = "partners";
 
 // The partner named by a request's `partner` oneof.
@@ -54,6 +57,18 @@ void ToProto(const domain::ApiKeyRecord& key, v1::ApiKey* out) {
   out->set_prefix(key.prefix);
   rpc::ToProto(key.created_at, out->mutable_created_at());
   if (key.revoked_at) rpc::ToProto(*key.revoked_at, out->mutable_revoked_at());
+}
+
+void ToProto(const domain::settlement::EconomicsPeriod& period, v1::PartnerEconomicsPeriod* out) {
+  out->set_partner_id(std::to_string(period.partner));
+  if (period.effective_from) rpc::ToProto(*period.effective_from, out->mutable_effective_from());
+  out->set_issuance_price_micros(period.issuance_price_micros);
+  out->set_redemption_rate_micros(period.redemption_rate_micros);
+  rpc::ToProto(period.created_at, out->mutable_created_at());
+}
+
+domain::Error EconomicsUnavailable() {
+  return {domain::ErrorCode::kInternal, "INTERNAL", "partner economics are not wired", {}};
 }
 
 }  // namespace
@@ -174,6 +189,43 @@ grpc::Status AdminServiceImpl::GetRedemptionPolicy(grpc::ServerContext* context,
     auto found = partners_.GetRedemptionPolicy(*partner_id, request->partner_code());
     if (!found) return found.error();
     ToProto(*found, response);
+    return Ok{};
+  });
+}
+
+grpc::Status AdminServiceImpl::SetPartnerEconomics(grpc::ServerContext* context,
+                                                   const v1::SetPartnerEconomicsRequest* request,
+                                                   v1::PartnerEconomicsPeriod* response) {
+  return RunCall(auth_, *context, kSetPartnerEconomics, "", [&](const Principal&) -> Result<Ok> {
+    if (settlement_ == nullptr) return EconomicsUnavailable();
+    auto partner_id = PartnerIdOf(*request);
+    if (!partner_id) return partner_id.error();
+    std::optional<domain::Timestamp> effective_from;
+    if (request->has_effective_from()) {
+      auto parsed = FromProto(request->effective_from(), "effective_from");
+      if (!parsed) return parsed.error();
+      effective_from = *parsed;
+    }
+    auto period = settlement_->SetEconomics(*partner_id, request->partner_code(), effective_from,
+                                            request->issuance_price_micros(),
+                                            request->redemption_rate_micros());
+    if (!period) return period.error();
+    ToProto(*period, response);
+    return Ok{};
+  });
+}
+
+grpc::Status AdminServiceImpl::ListPartnerEconomics(grpc::ServerContext* context,
+                                                    const v1::ListPartnerEconomicsRequest* request,
+                                                    v1::ListPartnerEconomicsResponse* response) {
+  return RunCall(auth_, *context, kListPartnerEconomics, "", [&](const Principal&) -> Result<Ok> {
+    if (settlement_ == nullptr) return EconomicsUnavailable();
+    auto partner_id = PartnerIdOf(*request);
+    if (!partner_id) return partner_id.error();
+    auto listed = settlement_->ListEconomics(*partner_id, request->partner_code());
+    if (!listed) return listed.error();
+    response->set_partner_id(std::to_string(listed->first.id));
+    for (const auto& period : listed->second) ToProto(period, response->add_periods());
     return Ok{};
   });
 }

@@ -4,14 +4,21 @@
 #include "rpc/auth.h"
 #include "rpc/page_token.h"
 #include "service/ledger_service.h"
+#include "service/settlement_service.h"
 
 namespace coalition::rpc {
 
 class AdminServiceImpl final : public coalition::v1::AdminService::Service {
  public:
+  // Without `settlement`, the partner economics RPCs are UNIMPLEMENTED.
   AdminServiceImpl(service::PartnerAdmin& partners, service::LedgerService& ledger,
-                   const Authenticator& auth, const PageTokenCodec& page_tokens)
-      : partners_(partners), ledger_(ledger), auth_(auth), page_tokens_(page_tokens) {}
+                   const Authenticator& auth, const PageTokenCodec& page_tokens,
+                   service::SettlementService* settlement = nullptr)
+      : partners_(partners),
+        ledger_(ledger),
+        auth_(auth),
+        page_tokens_(page_tokens),
+        settlement_(settlement) {}
 
   grpc::Status CreatePartner(grpc::ServerContext* context,
                              const v1::CreatePartnerRequest* request,
@@ -30,12 +37,19 @@ class AdminServiceImpl final : public coalition::v1::AdminService::Service {
   grpc::Status GetRedemptionPolicy(grpc::ServerContext* context,
                                    const v1::GetRedemptionPolicyRequest* request,
                                    v1::RedemptionPolicyResponse* response) override;
+  grpc::Status SetPartnerEconomics(grpc::ServerContext* context,
+                                   const v1::SetPartnerEconomicsRequest* request,
+                                   v1::PartnerEconomicsPeriod* response) override;
+  grpc::Status ListPartnerEconomics(grpc::ServerContext* context,
+                                    const v1::ListPartnerEconomicsRequest* request,
+                                    v1::ListPartnerEconomicsResponse* response) override;
 
  private:
   service::PartnerAdmin& partners_;
   service::LedgerService& ledger_;
   const Authenticator& auth_;
   const PageTokenCodec& page_tokens_;
+  service::SettlementService* settlement_;
 };
 
 }  // namespace coalition::rpc

@@ -1,5 +1,6 @@
 #include "rpc/auth.h"
 
+#include <algorithm>
 #include <array>
 
 #include "crypto/crypto.h"
@@ -33,6 +34,21 @@ constexpr std::array kMethodRoles = {
     MethodRoles{"/coalition.v1.AdminService/VerifyLedger", true, false},
     MethodRoles{"/coalition.v1.AdminService/SetRedemptionPolicy", true, false},
     MethodRoles{"/coalition.v1.AdminService/GetRedemptionPolicy", true, false},
+    MethodRoles{"/coalition.v1.AdminService/SetPartnerEconomics", true, false},
+    MethodRoles{"/coalition.v1.AdminService/ListPartnerEconomics", true, false},
+    MethodRoles{"/coalition.v1.SettlementService/RunSettlement", true, false},
+    MethodRoles{"/coalition.v1.SettlementService/GetSettlementBatch", true, false},
+    MethodRoles{"/coalition.v1.SettlementService/ListSettlementBatches", true, false},
+    MethodRoles{"/coalition.v1.SettlementService/GetStatement", true, false},
+};
+
+// The finance role: settlement, and reading partner economics.
+constexpr std::array kFinanceMethods = {
+    std::string_view{"/coalition.v1.AdminService/ListPartnerEconomics"},
+    std::string_view{"/coalition.v1.SettlementService/RunSettlement"},
+    std::string_view{"/coalition.v1.SettlementService/GetSettlementBatch"},
+    std::string_view{"/coalition.v1.SettlementService/ListSettlementBatches"},
+    std::string_view{"/coalition.v1.SettlementService/GetStatement"},
 };
 
 domain::Error Unauthenticated(std::string message) {
@@ -42,9 +58,11 @@ domain::Error Unauthenticated(std::string message) {
 }  // namespace
 
 Authenticator::Authenticator(service::PartnerStore& partners, const std::string& operator_key,
+                             const std::string& finance_key,
                              std::chrono::milliseconds key_cache_ttl)
     : partners_(partners),
       operator_key_hash_(crypto::Sha256(operator_key)),
+      finance_key_hash_(finance_key.empty() ? "" : crypto::Sha256(finance_key)),
       key_cache_ttl_(key_cache_ttl) {}
 
 void Authenticator::ForgetCachedKeys() const {
@@ -77,6 +95,10 @@ domain::Result<domain::Partner> Authenticator::FindPartner(const std::string& ke
 }
 
 bool Authenticator::IsAllowed(std::string_view method, Role role) {
+  if (role == Role::kFinance) {
+    return std::find(kFinanceMethods.begin(), kFinanceMethods.end(), method) !=
+           kFinanceMethods.end();
+  }
   for (const auto& entry : kMethodRoles) {
     if (entry.method == method) {
       return role == Role::kOperator ? entry.operator_allowed : entry.partner_allowed;
@@ -101,6 +123,9 @@ domain::Result<Principal> Authenticator::Authorize(const grpc::ServerContext& co
   Principal principal{Role::kPartner, std::nullopt};
   if (crypto::ConstantTimeEquals(key_hash, operator_key_hash_)) {
     principal.role = Role::kOperator;
+  } else if (!finance_key_hash_.empty() &&
+             crypto::ConstantTimeEquals(key_hash, finance_key_hash_)) {
+    principal.role = Role::kFinance;
   } else {
     auto partner = FindPartner(key_hash);
     if (!partner) {

@@ -15,7 +15,7 @@
 
 namespace coalition::rpc {
 
-enum class Role { kOperator, kPartner };
+enum class Role { kOperator, kPartner, kFinance };
 
 struct Principal {
   Role role;
@@ -27,12 +27,13 @@ struct Principal {
 // and checked here, so a new RPC without an entry is refused to everyone.
 class Authenticator {
  public:
-  // With a `key_cache_ttl` above zero, a partner found by its key is
-  // remembered that long, saving a database round trip per call. A key
-  // revoked through this server is forgotten at once (ForgetCachedKeys);
-  // another instance sharing the database may still accept it for up to
-  // the TTL.
+  // An empty `finance_key` disables the finance role. With a `key_cache_ttl`
+  // above zero, a partner found by its key is remembered that long, saving a
+  // database round trip per call. A key revoked through this server is
+  // forgotten at once (ForgetCachedKeys); another instance sharing the
+  // database may still accept it for up to the TTL.
   Authenticator(service::PartnerStore& partners, const std::string& operator_key,
+                const std::string& finance_key = "",
                 std::chrono::milliseconds key_cache_ttl = std::chrono::milliseconds(0));
 
   // Identifies the caller from `authorization: Bearer <key>` and checks that
@@ -52,6 +53,7 @@ class Authenticator {
 
   service::PartnerStore& partners_;
   const std::string operator_key_hash_;
+  const std::string finance_key_hash_;  // empty: no finance key
   const std::chrono::milliseconds key_cache_ttl_;
   struct CachedPartner {
     domain::Partner partner;

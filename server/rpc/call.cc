@@ -22,7 +22,9 @@ grpc::Status RunCall(const Authenticator& auth, const grpc::ServerContext& conte
     if (!principal) {
       error = principal.error();
     } else {
-      caller = principal->partner ? principal->partner->code : "operator";
+      caller = principal->partner                   ? principal->partner->code
+               : principal->role == Role::kFinance ? "finance"
+                                                   : "operator";
       auto outcome = body(*principal);
       if (!outcome) error = outcome.error();
     }

@@ -10,6 +10,7 @@
 #include "domain/pricing.h"
 #include "domain/refund.h"
 #include "domain/rules.h"
+#include "domain/settlement.h"
 
 namespace coalition::service {
 
@@ -108,6 +109,34 @@ class PartnerStore {
   virtual Result<int64_t> CreateCampaign(const domain::NewCampaign& campaign) = 0;
   // Nothing when the partner has not configured one.
   virtual Result<std::optional<domain::RedemptionPolicy>> FindRedemptionPolicy(
+      domain::PartnerId partner) = 0;
+};
+
+// Settlement batches and partner economics (SPEC §6).
+class SettlementStore {
+ public:
+  virtual ~SettlementStore() = default;
+  // Cuts a batch: claims every committed, unsettled transfer created before
+  // the cutoff, in one transaction serialized against other runs. A repeat
+  // of the request_id, or another run with the same cutoff and mode, returns
+  // the existing batch (`created` false). ALREADY_EXISTS/REQUEST_ID_REUSED
+  // when the request_id was used with another cutoff or mode;
+  // FAILED_PRECONDITION for a cutoff in the future or not after the last
+  // batch's, or a cutoff settled before in the other mode.
+  struct RunOutcome {
+    domain::settlement::BatchContents contents;
+    bool created = false;
+  };
+  virtual Result<RunOutcome> RunSettlement(const domain::settlement::RunCommand& command) = 0;
+  virtual Result<domain::settlement::BatchContents> GetBatch(int64_t batch_id) = 0;
+  // Batches with id < `before`, newest first.
+  virtual Result<std::vector<domain::settlement::Batch>> ListBatches(int64_t before,
+                                                                      int limit) = 0;
+  // Schedules a partner's new prices from `effective_from` (nullopt: now);
+  // FAILED_PRECONDITION/EFFECTIVE_FROM_IN_PAST for a time already past.
+  virtual Result<domain::settlement::EconomicsPeriod> SetEconomics(
+      const domain::settlement::EconomicsPeriod& period) = 0;
+  virtual Result<std::vector<domain::settlement::EconomicsPeriod>> ListEconomics(
       domain::PartnerId partner) = 0;
 };
 

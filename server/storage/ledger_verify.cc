@@ -149,6 +149,24 @@ const InvariantQuery kInvariants[] = {
   FROM transfers t
   LEFT JOIN idempotency_keys k ON k.partner_id = t.partner_id AND k.request_id = t.request_id
   WHERE t.request_id IS NOT NULL AND k.response IS NULL)~"},
+    {"transfers_settled_once",
+     "every settled transfer belongs to one closed batch whose cutoff is after its creation",
+     R"~(
+  SELECT 'transfer ' || t.id || ': batch ' || t.settlement_batch_id ||
+         coalesce(' cut at ' || b.cutoff, ' missing')
+  FROM transfers t
+  LEFT JOIN settlement_batches b ON b.id = t.settlement_batch_id AND b.status = 'CLOSED'
+  WHERE t.settlement_batch_id IS NOT NULL AND (b.id IS NULL OR t.created_at >= b.cutoff))~"},
+    {"settlement_batches_match_transfers",
+     "every settlement batch counts exactly the transfers stamped with it",
+     R"~(
+  SELECT 'batch ' || b.id || ': counted ' || b.transfer_count || ', stamped ' ||
+         coalesce(t.stamped, 0)
+  FROM settlement_batches b
+  LEFT JOIN (SELECT settlement_batch_id, count(*) AS stamped FROM transfers
+             WHERE settlement_batch_id IS NOT NULL GROUP BY settlement_batch_id) t
+    ON t.settlement_batch_id = b.id
+  WHERE b.transfer_count <> coalesce(t.stamped, 0))~"},
 };
 
 std::string Expand(const char* query) {

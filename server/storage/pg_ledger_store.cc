@@ -65,7 +65,7 @@ struct EarnPlan {
 };
 
 // What an accrual earns under the partner's earn rules and live campaigns.
-// Without either, the plain earn rate's `plain_points` and no breakdown. The
+// Without either, the plain earn rate's `plain_points`, all of it base. The
 // cap comes off the partner's own points first, then off campaigns (last
 // first); each campaign is then held to its budget and per-member cap with
 // its row locked (campaigns in id order, so accruals never deadlock), so a
@@ -74,7 +74,9 @@ Result<EarnPlan> PlanEarn(pqxx::work& tx, const domain::Partner& partner,
                           const domain::AccrueCommand& command, MemberId member,
                           domain::Timestamp now, int64_t plain_points) {
   const auto terms = tx.exec_prepared1("live_earn_terms", partner.id, ToMicros(now));
-  if (terms[0].is_null() && terms[1].is_null()) return EarnPlan{plain_points, {}, {}};
+  if (terms[0].is_null() && terms[1].is_null()) {
+    return EarnPlan{plain_points, {}, {{"base", 0, plain_points}}};
+  }
   domain::EarnRules rules;
   rules.base = partner.earn_rate;
   if (!terms[0].is_null()) rules = DecodeEarnRules(terms[0].as<std::string>());

@@ -83,4 +83,22 @@ class PgPartnerStore final : public service::PartnerStore {
   Database& database_;
 };
 
+class PgSettlementStore final : public service::SettlementStore {
+ public:
+  explicit PgSettlementStore(Database& database) : database_(database) {}
+
+  domain::Result<RunOutcome> RunSettlement(
+      const domain::settlement::RunCommand& command) override;
+  domain::Result<domain::settlement::BatchContents> GetBatch(int64_t batch_id) override;
+  domain::Result<std::vector<domain::settlement::Batch>> ListBatches(int64_t before,
+                                                                      int limit) override;
+  domain::Result<domain::settlement::EconomicsPeriod> SetEconomics(
+      const domain::settlement::EconomicsPeriod& period) override;
+  domain::Result<std::vector<domain::settlement::EconomicsPeriod>> ListEconomics(
+      domain::PartnerId partner) override;
+
+ private:
+  Database& database_;
+};
+
 }  // namespace coalition::storage

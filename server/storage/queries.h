@@ -507,5 +507,130 @@ INSERT INTO campaigns (name, partner_id, starts_at, ends_at, categories, multipl
 VALUES ($1, $2, )~" COALITION_SQL_TIME("$3") ", " COALITION_SQL_TIME("$4") R"~(, $5::jsonb, $6, $7,
         $8, $9, $10, $11)
 RETURNING id)~";
+// --- settlement ----------------------------------------------------------------
+
+// Epoch microseconds of a timestamptz; NULL for -infinity (initial economics).
+#define COALITION_SQL_MICROS(column) \
+  "(CASE WHEN isfinite(" column ") THEN (extract(epoch from " column ") * 1000000)::bigint END)"
+
+// Serializes settlement runs (transaction-scoped; released at commit).
+inline constexpr const char* kLockSettlement = "SELECT pg_advisory_xact_lock(6006005)";
+
+inline constexpr const char* kBatchColumns =
+    "id, " COALITION_SQL_MICROS("cutoff") ", mode, request_id, currency_code, transfer_count, "
+    "member_liability_change, liability_before, " COALITION_SQL_MICROS("created_at");
+
+// The database clock, and the cutoff of the latest batch.
+inline constexpr const char* kSettlementClock =
+    "SELECT " COALITION_SQL_MICROS("clock_timestamp()") ", (SELECT " COALITION_SQL_MICROS(
+        "max(cutoff)") " FROM settlement_batches)";
+
+inline constexpr const char* kOpenBatch = R"~(
+INSERT INTO settlement_batches (cutoff, mode, request_id, currency_code, status, liability_before)
+VALUES ()~" COALITION_SQL_TIME("$1") R"~(, $2, $3, $4, 'OPEN',
+        coalesce((SELECT liability_before + member_liability_change FROM settlement_batches
+                  ORDER BY id DESC LIMIT 1), 0))
+RETURNING id)~";
+
+// Claims the unsettled transfers created before the cutoff ($2) for batch
+// $1 and records what they did, grouped, in one pass: the transfers are
+// read once (by the UPDATE) however many of them there are. Each is priced
+// at the partner's economics in force at its created_at; a clawback at the
+// price of the accrual it reverses, a refund at the rate of the debit it
+// restores. Lot provenance says whose points were redeemed, refunded or
+// expired. A transfer that no rate covers leaves rate_micros NULL and fails
+// the whole run rather than settle at a guess. Returns the number of
+// transfers and the member accounts' net change (credits − debits).
+inline constexpr const char* kClaimAndAggregate = R"~(
+WITH claimed AS (
+  UPDATE transfers SET settlement_batch_id = $1
+  WHERE settlement_batch_id IS NULL AND created_at < )~" COALITION_SQL_TIME("$2") R"~(
+  RETURNING member_id, id, kind, partner_id, points, created_at, reverses_transfer_id,
+            credit_account_id = member_id AS credits_member
+), periods AS (
+  SELECT partner_id, effective_from,
+         coalesce(lead(effective_from) OVER (PARTITION BY partner_id ORDER BY effective_from),
+                  'infinity') AS effective_to,
+         issuance_price_micros, redemption_rate_micros
+  FROM partner_economics
+), issuance AS (
+  SELECT c.kind, c.partner_id, c.points,
+         CASE WHEN c.kind = 'CLAWBACK' AND c.reverses_transfer_id IS NOT NULL THEN
+           coalesce((SELECT o.created_at FROM transfers o
+                     WHERE o.member_id = c.member_id AND o.id = c.reverses_transfer_id),
+                    c.created_at)
+         ELSE c.created_at END AS priced_at
+  FROM claimed c WHERE c.kind IN ('ACCRUAL', 'CLAWBACK')
+), rows AS (
+  SELECT CASE i.kind WHEN 'ACCRUAL' THEN 'ISSUED' ELSE 'CLAWED_BACK' END AS measure,
+         i.partner_id, NULL::bigint AS issuer, p.issuance_price_micros AS rate, i.points
+  FROM issuance i
+  LEFT JOIN periods p ON p.partner_id = i.partner_id AND i.priced_at >= p.effective_from
+                     AND i.priced_at < p.effective_to
+  UNION ALL
+  SELECT CASE c.kind WHEN 'EXPIRY' THEN 'EXPIRED' ELSE 'REDEEMED' END,
+         CASE c.kind WHEN 'EXPIRY' THEN NULL ELSE c.partner_id END,
+         l.issuer_partner_id,
+         CASE c.kind WHEN 'EXPIRY' THEN 0 ELSE p.redemption_rate_micros END,
+         lc.points
+  FROM claimed c
+  JOIN lot_consumptions lc ON lc.member_id = c.member_id AND lc.transfer_id = c.id
+  JOIN lots l ON l.member_id = lc.member_id AND l.id = lc.lot_id
+  LEFT JOIN periods p ON p.partner_id = c.partner_id AND c.created_at >= p.effective_from
+                     AND c.created_at < p.effective_to
+  WHERE c.kind IN ('REDEMPTION', 'HOLD_CAPTURE', 'EXPIRY')
+  UNION ALL
+  SELECT 'REFUNDED', c.partner_id, l.issuer_partner_id, p.redemption_rate_micros, r.points
+  FROM claimed c
+  JOIN lot_restorations r ON r.member_id = c.member_id AND r.refund_transfer_id = c.id
+  JOIN lots l ON l.member_id = r.member_id AND l.id = r.consumed_lot_id
+  JOIN transfers d ON d.member_id = r.member_id AND d.id = r.debit_transfer_id
+  LEFT JOIN periods p ON p.partner_id = c.partner_id AND d.created_at >= p.effective_from
+                     AND d.created_at < p.effective_to
+  WHERE c.kind = 'REFUND'
+  UNION ALL
+  SELECT 'BONUS', c.partner_id, NULL, 0, c.points FROM claimed c WHERE c.kind = 'BONUS'
+), activity AS (
+  INSERT INTO settlement_activity (batch_id, measure, partner_id, issuer_partner_id, rate_micros,
+                                   points)
+  SELECT $1, measure, partner_id, issuer, rate, sum(points)
+  FROM rows GROUP BY measure, partner_id, issuer, rate
+  RETURNING 1
+)
+SELECT count(*),
+       coalesce(sum(CASE WHEN credits_member THEN points ELSE -points END), 0)::bigint,
+       (SELECT count(*) FROM activity)
+FROM claimed)~";
+
+inline constexpr const char* kCloseBatch = R"~(
+UPDATE settlement_batches SET status = 'CLOSED', transfer_count = $2, member_liability_change = $3
+WHERE id = $1 AND status = 'OPEN')~";
+
+inline constexpr const char* kBatchActivity = R"~(
+SELECT measure, partner_id, issuer_partner_id, rate_micros, points
+FROM settlement_activity WHERE batch_id = $1
+ORDER BY measure, partner_id NULLS FIRST, issuer_partner_id NULLS FIRST, rate_micros)~";
+
+inline constexpr const char* kBatchPartners = R"~(
+SELECT id, code FROM partners
+WHERE created_at <= (SELECT created_at FROM settlement_batches WHERE id = $1)
+   OR id IN (SELECT partner_id FROM settlement_activity WHERE batch_id = $1
+             UNION SELECT issuer_partner_id FROM settlement_activity WHERE batch_id = $1)
+ORDER BY id)~";
+
+inline constexpr const char* kEconomicsColumns =
+    "partner_id, " COALITION_SQL_MICROS("effective_from") ", issuance_price_micros, "
+    "redemption_rate_micros, " COALITION_SQL_MICROS("created_at");
+
+// $2 NULL: from now. A time already past fails the table's CHECK; a change
+// scheduled for the same instant is replaced.
+inline constexpr const char* kSetEconomics = R"~(
+INSERT INTO partner_economics (partner_id, effective_from, issuance_price_micros,
+                               redemption_rate_micros)
+VALUES ($1, coalesce()~" COALITION_SQL_TIME("$2") R"~(, now()), $3, $4)
+ON CONFLICT (partner_id, effective_from) DO UPDATE SET
+  issuance_price_micros = EXCLUDED.issuance_price_micros,
+  redemption_rate_micros = EXCLUDED.redemption_rate_micros
+RETURNING )~";
 
 }  // namespace coalition::storage::sql

@@ -82,6 +82,25 @@ void PrepareStatements(pqxx::connection& connection) {
   connection.prepare("credit_member", sql::kCreditMember);
   connection.prepare("operator_account", sql::kOperatorAccount);
   connection.prepare("insert_campaign", sql::kInsertCampaign);
+  const std::string batch_select = std::string("SELECT ") + sql::kBatchColumns +
+                                   " FROM settlement_batches WHERE status = 'CLOSED' ";
+  const std::string economics_columns = sql::kEconomicsColumns;
+  connection.prepare("lock_settlement", sql::kLockSettlement);
+  connection.prepare("settlement_clock", sql::kSettlementClock);
+  connection.prepare("find_batch_by_request", batch_select + "AND request_id = $1");
+  connection.prepare("find_batch_by_cutoff",
+                     batch_select + "AND cutoff = " COALITION_SQL_TIME("$1"));
+  connection.prepare("get_batch", batch_select + "AND id = $1");
+  connection.prepare("list_batches", batch_select + "AND id < $1 ORDER BY id DESC LIMIT $2");
+  connection.prepare("open_batch", sql::kOpenBatch);
+  connection.prepare("claim_and_aggregate", sql::kClaimAndAggregate);
+  connection.prepare("close_batch", sql::kCloseBatch);
+  connection.prepare("batch_activity", sql::kBatchActivity);
+  connection.prepare("batch_partners", sql::kBatchPartners);
+  connection.prepare("set_economics", sql::kSetEconomics + economics_columns);
+  connection.prepare("list_economics", "SELECT " + economics_columns +
+                                           " FROM partner_economics WHERE partner_id = $1 "
+                                           "ORDER BY effective_from");
 }
 
 }  // namespace coalition::storage

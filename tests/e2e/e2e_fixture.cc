@@ -10,6 +10,7 @@ E2eFixture::E2eFixture() {
   config.database_url = db_.url();
   config.listen = "127.0.0.1:0";
   config.operator_key = kOperatorKey;
+  config.finance_key = kFinanceKey;
   config.db_pool_size = 8;
   config.log_level = "warn";
   spdlog::set_level(spdlog::level::warn);

@@ -15,6 +15,7 @@
 namespace coalition::testing {
 
 inline constexpr const char* kOperatorKey = "test-operator-key-0123456789";
+inline constexpr const char* kFinanceKey = "test-finance-key-0123456789";
 
 // A real server on a loopback port over a fresh database, and clients that
 // talk to it over TCP like a partner's till would.

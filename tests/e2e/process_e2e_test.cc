@@ -11,12 +11,14 @@
 
 #include <chrono>
 #include <cstring>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include <grpcpp/create_channel.h>
 #include <nlohmann/json.hpp>
 
+#include "coalition/v1/partner_service.grpc.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "support/test_database.h"
 
@@ -152,6 +154,89 @@ TEST(ProcessE2eTest, ServerRunsDrivenByCoalitionctlAndStopsCleanlyOnSigterm) {
   ASSERT_EQ(::waitpid(server, &status, 0), server);
   ASSERT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 0);
+}
+
+// A finance team with only the finance key: runs settlement and exports a
+// CSV whose net amounts balance; it may not administer partners.
+TEST(ProcessE2eTest, FinanceKeySettlesAndExportsCsvWithCoalitionctl) {
+  constexpr const char* kFinanceKey = "process-test-finance-key-42";
+  TestDatabase db;
+  const int port = FreePort();
+  const std::string target = "127.0.0.1:" + std::to_string(port);
+  const pid_t server = Spawn({COALITION_SERVER_BINARY},
+                             Environment({"COALITION_DATABASE_URL=" + db.url(),
+                                          "COALITION_LISTEN=" + target,
+                                          std::string("COALITION_OPERATOR_KEY=") + kOperatorKey,
+                                          std::string("COALITION_FINANCE_KEY=") + kFinanceKey,
+                                          "COALITION_LOG_LEVEL=warn"}));
+  ASSERT_TRUE(WaitUntilServing(target, std::chrono::seconds(30)));
+  const auto operator_env = Environment({"COALITION_ENDPOINT=" + target,
+                                         std::string("COALITION_OPERATOR_KEY=") + kOperatorKey});
+  std::vector<std::string> secrets;
+  for (const std::string code : {"market", "fuel"}) {
+    auto created = RunToCompletion(
+        {COALITION_CTL_BINARY, "--output", "json", "partner", "create", "--code", code, "--name",
+         code, "--earn-points", "1", "--earn-per-minor", "100", "--issuance-price-micros", "12500",
+         "--redemption-rate-micros", "8000", "--auto-enroll"},
+        operator_env);
+    ASSERT_EQ(created.exit_code, 0) << created.out;
+    secrets.push_back(nlohmann::json::parse(created.out)["api_key_secret"].get<std::string>());
+  }
+  auto partner = v1::PartnerService::NewStub(
+      grpc::CreateChannel(target, grpc::InsecureChannelCredentials()));
+  {
+    grpc::ClientContext context;
+    context.AddMetadata("authorization", "Bearer " + secrets[0]);
+    v1::AccrueRequest accrue;
+    accrue.set_request_id("shop-1");
+    accrue.set_card_number("PROC-CARD-1");
+    accrue.mutable_amount()->set_currency_code("USD");
+    accrue.mutable_amount()->set_amount_minor(10'000);  // 100 points
+    v1::AccrueResponse accrued;
+    ASSERT_TRUE(partner->Accrue(&context, accrue, &accrued).ok());
+  }
+  {
+    grpc::ClientContext context;
+    context.AddMetadata("authorization", "Bearer " + secrets[1]);
+    v1::RedeemRequest redeem;
+    redeem.set_request_id("pump-1");
+    redeem.set_card_number("PROC-CARD-1");
+    redeem.set_points(40);
+    v1::RedeemResponse redeemed;
+    ASSERT_TRUE(partner->Redeem(&context, redeem, &redeemed).ok());
+  }
+
+  const auto finance_env = Environment({"COALITION_ENDPOINT=" + target,
+                                        std::string("COALITION_FINANCE_KEY=") + kFinanceKey});
+  auto run = RunToCompletion({COALITION_CTL_BINARY, "settlement", "run", "--mode", "multilateral",
+                              "--request-id", "period-1"},
+                             finance_env);
+  ASSERT_EQ(run.exit_code, 0) << run.out;
+  EXPECT_NE(run.out.find("reconciliation: OK"), std::string::npos) << run.out;
+
+  auto exported = RunToCompletion({COALITION_CTL_BINARY, "settlement", "export", "--batch", "1"},
+                                  finance_env);
+  ASSERT_EQ(exported.exit_code, 0);
+  std::istringstream csv(exported.out);
+  std::string header;
+  std::getline(csv, header);
+  EXPECT_EQ(header.rfind("batch_id,cutoff,party,partner_id,partner_code,", 0), 0u) << header;
+  // market pays 100 x 1.25 c, fuel is reimbursed 40 x 0.8 c, the operator keeps the rest.
+  EXPECT_NE(exported.out.find(",market,100,0,0,0,0,0,1.25,0.00,-1.25,-1.25,0.00,USD"),
+            std::string::npos)
+      << exported.out;
+  EXPECT_NE(exported.out.find(",fuel,0,0,40,0,0,0,0.00,0.32,0.32,0.32,0.00,USD"),
+            std::string::npos)
+      << exported.out;
+  EXPECT_NE(exported.out.find(",operator,0,0,0,0,0,0,,,0.93,0.93,0.00,USD"), std::string::npos)
+      << exported.out;
+
+  auto refused = RunToCompletion({COALITION_CTL_BINARY, "partner", "list"}, finance_env);
+  EXPECT_EQ(refused.exit_code, 5);  // PERMISSION_DENIED
+
+  ASSERT_EQ(::kill(server, SIGTERM), 0);
+  int status = 0;
+  ASSERT_EQ(::waitpid(server, &status, 0), server);
 }
 
 TEST(ProcessE2eTest, ServerRefusesToStartWithoutRequiredConfiguration) {

@@ -938,6 +938,36 @@ class FakeAdminStub : public v1::AdminService::StubInterface {
   std::vector<v1::GetRedemptionPolicyRequest> get_policy_requests;
 
  private:
+  // Partner economics: covered by the settlement CLI tests.
+  grpc::Status SetPartnerEconomics(grpc::ClientContext*, const v1::SetPartnerEconomicsRequest&,
+                                   v1::PartnerEconomicsPeriod*) override {
+    return {grpc::StatusCode::UNIMPLEMENTED, "not faked"};
+  }
+  grpc::Status ListPartnerEconomics(grpc::ClientContext*, const v1::ListPartnerEconomicsRequest&,
+                                    v1::ListPartnerEconomicsResponse*) override {
+    return {grpc::StatusCode::UNIMPLEMENTED, "not faked"};
+  }
+  grpc::ClientAsyncResponseReaderInterface<v1::PartnerEconomicsPeriod>*
+  AsyncSetPartnerEconomicsRaw(grpc::ClientContext*, const v1::SetPartnerEconomicsRequest&,
+                              grpc::CompletionQueue*) override {
+    return nullptr;
+  }
+  grpc::ClientAsyncResponseReaderInterface<v1::PartnerEconomicsPeriod>*
+  PrepareAsyncSetPartnerEconomicsRaw(grpc::ClientContext*, const v1::SetPartnerEconomicsRequest&,
+                                     grpc::CompletionQueue*) override {
+    return nullptr;
+  }
+  grpc::ClientAsyncResponseReaderInterface<v1::ListPartnerEconomicsResponse>*
+  AsyncListPartnerEconomicsRaw(grpc::ClientContext*, const v1::ListPartnerEconomicsRequest&,
+                               grpc::CompletionQueue*) override {
+    return nullptr;
+  }
+  grpc::ClientAsyncResponseReaderInterface<v1::ListPartnerEconomicsResponse>*
+  PrepareAsyncListPartnerEconomicsRaw(grpc::ClientContext*,
+                                      const v1::ListPartnerEconomicsRequest&,
+                                      grpc::CompletionQueue*) override {
+    return nullptr;
+  }
   // The asynchronous API is not used by coalitionctl.
   grpc::ClientAsyncResponseReaderInterface<v1::RedemptionPolicyResponse>*
   AsyncSetRedemptionPolicyRaw(grpc::ClientContext*, const v1::SetRedemptionPolicyRequest&,

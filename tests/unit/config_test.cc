@@ -165,6 +165,17 @@ TEST_F(ConfigTest, OperatorKeyRequiredAndAtLeast16Characters) {
   EXPECT_EQ(LoadConfig(std::nullopt, env).operator_key, "0123456789abcdef");
 }
 
+TEST_F(ConfigTest, FinanceKeyIsOptionalLongAndNotTheOperatorKey) {
+  EXPECT_EQ(LoadConfig(std::nullopt, MinimalEnvironment()).finance_key, "");
+  auto env = MinimalEnvironment();
+  env["COALITION_FINANCE_KEY"] = "finance-key-0123456";
+  EXPECT_EQ(LoadConfig(std::nullopt, env).finance_key, "finance-key-0123456");
+  env["COALITION_FINANCE_KEY"] = "short";
+  ExpectRejected(std::nullopt, env, "COALITION_FINANCE_KEY");
+  env["COALITION_FINANCE_KEY"] = kGoodKey;
+  ExpectRejected(std::nullopt, env, "differ from the operator key");
+}
+
 TEST_F(ConfigTest, CurrencyMustBeThreeUpperCaseLetters) {
   for (const char* bad : {"usd", "US", "USDX", "U5D", "", "Usd", " USD"}) {
     SCOPED_TRACE(bad);

@@ -366,6 +366,34 @@ TEST(AuthenticatorTest, RoleTable) {
   }
 }
 
+// Settlement is for the operator and finance; finance may not administer.
+TEST(AuthenticatorTest, FinanceRoleTable) {
+  struct Case {
+    const char* method;
+    bool partner;
+    bool op;
+    bool finance;
+  };
+  const Case cases[] = {
+      {"/coalition.v1.SettlementService/RunSettlement", false, true, true},
+      {"/coalition.v1.SettlementService/GetSettlementBatch", false, true, true},
+      {"/coalition.v1.SettlementService/ListSettlementBatches", false, true, true},
+      {"/coalition.v1.SettlementService/GetStatement", false, true, true},
+      {"/coalition.v1.AdminService/ListPartnerEconomics", false, true, true},
+      {"/coalition.v1.AdminService/SetPartnerEconomics", false, true, false},
+      {"/coalition.v1.AdminService/CreatePartner", false, true, false},
+      {"/coalition.v1.AdminService/VerifyLedger", false, true, false},
+      {"/coalition.v1.PartnerService/Accrue", true, false, false},
+      {"/coalition.v1.SettlementService/DeleteBatch", false, false, false},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.method);
+    EXPECT_EQ(Authenticator::IsAllowed(c.method, Role::kPartner), c.partner);
+    EXPECT_EQ(Authenticator::IsAllowed(c.method, Role::kOperator), c.op);
+    EXPECT_EQ(Authenticator::IsAllowed(c.method, Role::kFinance), c.finance);
+  }
+}
+
 // ---------------------------------------------------------------------------
 // convert.h
 

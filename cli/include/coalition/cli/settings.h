@@ -47,6 +47,8 @@ Environment ProcessEnvironment();
 
 inline constexpr char kEndpointEnv[] = "COALITION_ENDPOINT";
 inline constexpr char kOperatorKeyEnv[] = "COALITION_OPERATOR_KEY";
+/// Used when no operator key is given: enough for `settlement` commands.
+inline constexpr char kFinanceKeyEnv[] = "COALITION_FINANCE_KEY";
 inline constexpr char kConfigEnv[] = "COALITION_CONFIG";
 
 /// The settings a command runs with, after resolution.
