@@ -212,6 +212,23 @@ int Run(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::IsMember(RefundPolicyNames()));
 
+  CLI::App* keys_cmd = app.add_subcommand("keys", "Member PII encryption keys");
+  int rotate_batch_size = 0;
+  CLI::App* keys_rotate = keys_cmd->add_subcommand(
+      "rotate",
+      "Re-seal every member profile under the server's active PII key (configure the new key "
+      "first: COALITION_PII_KEYS, COALITION_PII_ACTIVE_KEY_ID)");
+  keys_rotate
+      ->add_option("--batch-size", rotate_batch_size,
+                   "Profiles per transaction (0 = the server default, 500)")
+      ->check(CLI::Range(0, 10'000));
+
+  CLI::App* audit_cmd =
+      app.add_subcommand("audit", "Show the newest audit events (administrative calls)");
+  int audit_limit = 50;
+  audit_cmd->add_option("--limit", audit_limit, "How many events (1-500)")
+      ->check(CLI::Range(1, 500));
+
   CLI::App* verify_cmd = app.add_subcommand(
       "verify", "Check every ledger invariant over the whole database (exit 6 if any fails)");
   verify_cmd->footer(
@@ -237,7 +254,7 @@ int Run(int argc, char** argv) {
   }
 
   // A bare group ("coalitionctl partner") is a request for its menu.
-  for (CLI::App* group : {&app, partner_cmd, key_cmd, policy_cmd}) {
+  for (CLI::App* group : {&app, partner_cmd, key_cmd, policy_cmd, keys_cmd}) {
     if ((group == &app || group->parsed()) && group->get_subcommands().empty()) {
       std::cerr << (group == &app ? app.help() : group->help("coalitionctl"));
       return kExitUsage;
@@ -302,6 +319,8 @@ int Run(int argc, char** argv) {
   }
   if (key_revoke->parsed()) return commands.KeyRevoke(key_id);
   if (verify_cmd->parsed()) return commands.Verify();
+  if (keys_rotate->parsed()) return commands.KeysRotate(rotate_batch_size);
+  if (audit_cmd->parsed()) return commands.Audit(audit_limit);
   std::cerr << app.help();
   return kExitUsage;
 }

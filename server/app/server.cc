@@ -20,6 +20,7 @@ storage::DatabaseOptions DatabaseOptionsFrom(const Config& config) {
   storage::DatabaseOptions options;
   options.url = config.database_url;
   options.pool_size = config.db_pool_size;
+  options.statement_timeout = std::chrono::milliseconds(config.db_statement_timeout_ms);
   return options;
 }
 
@@ -27,23 +28,30 @@ std::string PageTokenSecret(const Config& config) {
   return config.page_token_secret.empty() ? crypto::RandomBytes(32) : config.page_token_secret;
 }
 
-constexpr int kMaxMessageBytes = 1 << 20;
-
 }  // namespace
 
 CoalitionServer::CoalitionServer(const Config& config, const domain::Clock* clock)
     : config_(config),
       clock_(clock != nullptr ? *clock : system_clock_),
+      pii_keys_(config.pii_keys, config.pii_active_key_id, config.pii_index_key),
       database_(DatabaseOptionsFrom(config)),
-      ledger_store_(database_),
+      ledger_store_(database_, pii_keys_),
       partner_store_(database_),
+      audit_log_(database_),
+      rate_limiter_(config.rate_limit_per_second, config.rate_limit_burst),
       ledger_(ledger_store_, config.currency, clock_, config.hold_max_ttl_seconds),
       partner_admin_(partner_store_),
       pricing_(partner_store_, ledger_),
-      authenticator_(partner_store_, config.operator_key),
+      authenticator_(partner_store_,
+                     rpc::StaffKeys{config.operator_key, config.finance_key, config.auditor_key}),
       page_tokens_(PageTokenSecret(config)),
       partner_service_(ledger_, pricing_, authenticator_, page_tokens_),
-      admin_service_(partner_admin_, ledger_, authenticator_, page_tokens_) {}
+      admin_service_(partner_admin_, ledger_, authenticator_, page_tokens_,
+                     pii_keys_.active_key_id()) {
+  authenticator_.AttachAuditLog(&audit_log_);
+  authenticator_.AttachRateLimiter(&rate_limiter_);
+  admin_service_.AttachAuditLog(&audit_log_);
+}
 
 CoalitionServer::~CoalitionServer() {
   if (server_) Shutdown(std::chrono::milliseconds(0));
@@ -53,6 +61,7 @@ void CoalitionServer::Start() {
   const auto report = storage::ApplyMigrations(config_.database_url);
   spdlog::info(R"({{"event":"migrations","applied":{},"already_applied":{}}})", report.applied,
                report.already_applied);
+  SealLegacyProfiles();
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -61,7 +70,7 @@ void CoalitionServer::Start() {
   builder.AddListeningPort(config_.listen, grpc::InsecureServerCredentials(), &port_);
   builder.RegisterService(&partner_service_);
   builder.RegisterService(&admin_service_);
-  builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
+  builder.SetMaxReceiveMessageSize(config_.max_message_bytes);
   // libpqxx blocks, so each in-flight call holds a thread. gRPC's sync server
   // refuses calls (RESOURCE_EXHAUSTED) once its thread quota is used up rather
   // than queueing them, so the quota is a multiple of the pool: a burst of
@@ -78,6 +87,23 @@ void CoalitionServer::Start() {
   server_->GetHealthCheckService()->SetServingStatus(true);
   sweeper_ = std::thread([this] { SweepHolds(); });
   spdlog::info(R"({{"event":"listening","address":"{}","port":{}}})", config_.listen, port_);
+}
+
+void CoalitionServer::SealLegacyProfiles() {
+  // Profiles written before PII encryption are plaintext until sealed; do it
+  // before serving so no plaintext outlives the upgrade. Rotation to a new
+  // key is left to `coalitionctl keys rotate`.
+  int64_t sealed = 0;
+  for (;;) {
+    auto step = ledger_.RotatePiiKeys(0, /*legacy_only=*/true);
+    if (!step) {
+      throw std::runtime_error("sealing plaintext member profiles failed: " +
+                               step.error().reason);
+    }
+    sealed += step->resealed;
+    if (step->remaining == 0 || step->resealed == 0) break;
+  }
+  if (sealed > 0) spdlog::info(R"({{"event":"pii_sealed_legacy_profiles","count":{}}})", sealed);
 }
 
 void CoalitionServer::SweepHolds() {

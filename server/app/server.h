@@ -9,6 +9,7 @@
 #include <grpcpp/server.h>
 
 #include "app/config.h"
+#include "crypto/pii.h"
 #include "rpc/admin_service.h"
 #include "rpc/auth.h"
 #include "rpc/page_token.h"
@@ -42,13 +43,17 @@ class CoalitionServer {
 
  private:
   void SweepHolds();
+  void SealLegacyProfiles();
 
   Config config_;
   domain::SystemClock system_clock_;
   const domain::Clock& clock_;
+  crypto::PiiKeyRing pii_keys_;
   storage::Database database_;
   storage::PgLedgerStore ledger_store_;
   storage::PgPartnerStore partner_store_;
+  storage::PgAuditLog audit_log_;
+  domain::RateLimiter rate_limiter_;
   service::LedgerService ledger_;
   service::PartnerAdmin partner_admin_;
   service::PricingService pricing_;

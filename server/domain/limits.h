@@ -18,5 +18,8 @@ inline constexpr int kDefaultPageSize = 50;
 inline constexpr int kMaxPageSize = 500;
 inline constexpr int32_t kDefaultHoldTtlSeconds = 15 * 60;
 inline constexpr int32_t kMaxHoldTtlSeconds = 7 * 24 * 60 * 60;
+// Member profiles re-sealed per transaction by key rotation.
+inline constexpr int kDefaultPiiRotationBatch = 500;
+inline constexpr int kMaxPiiRotationBatch = 10'000;
 
 }  // namespace coalition::domain

@@ -19,7 +19,10 @@ constexpr std::string_view kRevokeApiKey = "/coalition.v1.AdminService/RevokeApi
 constexpr std::string_view kVerifyLedger = "/coalition.v1.AdminService/VerifyLedger";
 constexpr std::string_view kSetRedemptionPolicy = "/coalition.v1.AdminService/SetRedemptionPolicy";
 constexpr std::string_view kGetRedemptionPolicy = "/coalition.v1.AdminService/GetRedemptionPolicy";
+constexpr std::string_view kRotatePiiKeys = "/coalition.v1.AdminService/RotatePiiKeys";
+constexpr std::string_view kListAuditEvents = "/coalition.v1.AdminService/ListAuditEvents";
 constexpr std::string_view kPartnerListScope = "partners";
+constexpr std::string_view kAuditListScope = "audit";
 
 // The partner named by a request's `partner` oneof.
 template <typename Request>
@@ -75,7 +78,7 @@ grpc::Status AdminServiceImpl::CreatePartner(grpc::ServerContext* context,
     ToProto(created->key, response->mutable_api_key());
     response->set_api_key_secret(created->secret);
     return Ok{};
-  });
+  }, request, response);
 }
 
 grpc::Status AdminServiceImpl::ListPartners(grpc::ServerContext* context,
@@ -100,7 +103,7 @@ grpc::Status AdminServiceImpl::ListPartners(grpc::ServerContext* context,
       response->set_next_page_token(page_tokens_.Encode(kPartnerListScope, partners->back().id));
     }
     return Ok{};
-  });
+  }, request, response);
 }
 
 grpc::Status AdminServiceImpl::CreateApiKey(grpc::ServerContext* context,
@@ -114,7 +117,7 @@ grpc::Status AdminServiceImpl::CreateApiKey(grpc::ServerContext* context,
     ToProto(created->key, response->mutable_api_key());
     response->set_api_key_secret(created->secret);
     return Ok{};
-  });
+  }, request, response);
 }
 
 grpc::Status AdminServiceImpl::RevokeApiKey(grpc::ServerContext* context,
@@ -127,11 +130,11 @@ grpc::Status AdminServiceImpl::RevokeApiKey(grpc::ServerContext* context,
     if (!revoked) return revoked.error();
     ToProto(*revoked, response->mutable_api_key());
     return Ok{};
-  });
+  }, request, response);
 }
 
 grpc::Status AdminServiceImpl::VerifyLedger(grpc::ServerContext* context,
-                                            const v1::VerifyLedgerRequest*,
+                                            const v1::VerifyLedgerRequest* request,
                                             v1::VerifyLedgerResponse* response) {
   return RunCall(auth_, *context, kVerifyLedger, "", [&](const Principal&) -> Result<Ok> {
     auto report = ledger_.Verify();
@@ -146,7 +149,7 @@ grpc::Status AdminServiceImpl::VerifyLedger(grpc::ServerContext* context,
       for (const auto& example : check.examples) out->add_examples(example);
     }
     return Ok{};
-  });
+  }, request, response);
 }
 
 grpc::Status AdminServiceImpl::SetRedemptionPolicy(grpc::ServerContext* context,
@@ -161,7 +164,7 @@ grpc::Status AdminServiceImpl::SetRedemptionPolicy(grpc::ServerContext* context,
     if (!set) return set.error();
     ToProto(*set, response);
     return Ok{};
-  });
+  }, request, response);
 }
 
 grpc::Status AdminServiceImpl::GetRedemptionPolicy(grpc::ServerContext* context,
@@ -174,7 +177,63 @@ grpc::Status AdminServiceImpl::GetRedemptionPolicy(grpc::ServerContext* context,
     if (!found) return found.error();
     ToProto(*found, response);
     return Ok{};
-  });
+  }, request, response);
+}
+
+grpc::Status AdminServiceImpl::RotatePiiKeys(grpc::ServerContext* context,
+                                             const v1::RotatePiiKeysRequest* request,
+                                             v1::RotatePiiKeysResponse* response) {
+  return RunCall(auth_, *context, kRotatePiiKeys, "", [&](const Principal&) -> Result<Ok> {
+    auto step = ledger_.RotatePiiKeys(request->batch_size());
+    if (!step) return step.error();
+    response->set_resealed(step->resealed);
+    response->set_remaining(step->remaining);
+    response->set_active_key_id(active_pii_key_id_);
+    return Ok{};
+  }, request, response);
+}
+
+grpc::Status AdminServiceImpl::ListAuditEvents(grpc::ServerContext* context,
+                                               const v1::ListAuditEventsRequest* request,
+                                               v1::ListAuditEventsResponse* response) {
+  return RunCall(auth_, *context, kListAuditEvents, "", [&](const Principal&) -> Result<Ok> {
+    if (request->page_size() < 0 || request->page_size() > domain::kMaxPageSize) {
+      return domain::Error::InvalidArgument(
+          "page_size", "must be between 0 (default) and " + std::to_string(domain::kMaxPageSize));
+    }
+    const int page_size =
+        request->page_size() == 0 ? domain::kDefaultPageSize : request->page_size();
+    int64_t before = 0;
+    if (!request->page_token().empty()) {
+      auto position = page_tokens_.Decode(request->page_token(), kAuditListScope);
+      if (!position) {
+        return domain::Error::InvalidArgument("page_token", "is not a valid page token",
+                                              "INVALID_PAGE_TOKEN");
+      }
+      before = *position;
+    }
+    if (audit_ == nullptr) return domain::Error::Internal("no audit log");
+    auto records = audit_->List(before, page_size);
+    if (!records) return records.error();
+    for (const auto& record : *records) {
+      auto* out = response->add_events();
+      out->set_event_id(std::to_string(record.id));
+      rpc::ToProto(record.occurred_at, out->mutable_occurred_at());
+      out->set_actor(record.actor);
+      out->set_role(record.role);
+      out->set_method(record.method);
+      out->set_request_id(record.request_id);
+      out->set_code(record.code);
+      out->set_reason(record.reason);
+      out->set_request_json(record.request_json);
+      out->set_before_json(record.before_json);
+      out->set_after_json(record.after_json);
+    }
+    if (static_cast<int>(records->size()) == page_size) {
+      response->set_next_page_token(page_tokens_.Encode(kAuditListScope, records->back().id));
+    }
+    return Ok{};
+  }, request);
 }
 
 }  // namespace coalition::rpc

@@ -8,47 +8,123 @@
 namespace coalition::rpc {
 namespace {
 
+// Roles as bits, so a table row reads as the set of roles it allows.
+constexpr unsigned kPartner = 1u << static_cast<int>(Role::kPartner);
+constexpr unsigned kOperator = 1u << static_cast<int>(Role::kOperator);
+constexpr unsigned kFinance = 1u << static_cast<int>(Role::kFinance);
+constexpr unsigned kAuditor = 1u << static_cast<int>(Role::kAuditor);
+
+enum class Effect { kRead, kWrite };
+
 struct MethodRoles {
   std::string_view method;
-  bool operator_allowed;
-  bool partner_allowed;
+  unsigned roles;
+  Effect effect;
 };
 
+// The one table of who may call what. The auditor only reads; finance reads
+// what settlement needs; partners reach only PartnerService, whose calls act
+// as the calling partner.
 constexpr std::array kMethodRoles = {
-    MethodRoles{"/coalition.v1.PartnerService/EnrollMember", false, true},
-    MethodRoles{"/coalition.v1.PartnerService/GetMember", false, true},
-    MethodRoles{"/coalition.v1.PartnerService/Accrue", false, true},
-    MethodRoles{"/coalition.v1.PartnerService/Redeem", false, true},
-    MethodRoles{"/coalition.v1.PartnerService/ListTransactions", false, true},
-    MethodRoles{"/coalition.v1.PartnerService/HoldPoints", false, true},
-    MethodRoles{"/coalition.v1.PartnerService/CapturePoints", false, true},
-    MethodRoles{"/coalition.v1.PartnerService/VoidHold", false, true},
-    MethodRoles{"/coalition.v1.PartnerService/QuotePrice", false, true},
-    MethodRoles{"/coalition.v1.AdminService/CreatePartner", true, false},
-    MethodRoles{"/coalition.v1.AdminService/ListPartners", true, false},
-    MethodRoles{"/coalition.v1.AdminService/CreateApiKey", true, false},
-    MethodRoles{"/coalition.v1.AdminService/RevokeApiKey", true, false},
-    MethodRoles{"/coalition.v1.AdminService/VerifyLedger", true, false},
-    MethodRoles{"/coalition.v1.AdminService/SetRedemptionPolicy", true, false},
-    MethodRoles{"/coalition.v1.AdminService/GetRedemptionPolicy", true, false},
+    MethodRoles{"/coalition.v1.PartnerService/EnrollMember", kPartner, Effect::kWrite},
+    MethodRoles{"/coalition.v1.PartnerService/GetMember", kPartner, Effect::kRead},
+    MethodRoles{"/coalition.v1.PartnerService/Accrue", kPartner, Effect::kWrite},
+    MethodRoles{"/coalition.v1.PartnerService/Redeem", kPartner, Effect::kWrite},
+    MethodRoles{"/coalition.v1.PartnerService/ListTransactions", kPartner, Effect::kRead},
+    MethodRoles{"/coalition.v1.PartnerService/HoldPoints", kPartner, Effect::kWrite},
+    MethodRoles{"/coalition.v1.PartnerService/CapturePoints", kPartner, Effect::kWrite},
+    MethodRoles{"/coalition.v1.PartnerService/VoidHold", kPartner, Effect::kWrite},
+    MethodRoles{"/coalition.v1.PartnerService/QuotePrice", kPartner, Effect::kRead},
+    MethodRoles{"/coalition.v1.AdminService/CreatePartner", kOperator, Effect::kWrite},
+    MethodRoles{"/coalition.v1.AdminService/ListPartners", kOperator | kFinance | kAuditor,
+                Effect::kRead},
+    MethodRoles{"/coalition.v1.AdminService/CreateApiKey", kOperator, Effect::kWrite},
+    MethodRoles{"/coalition.v1.AdminService/RevokeApiKey", kOperator, Effect::kWrite},
+    MethodRoles{"/coalition.v1.AdminService/VerifyLedger", kOperator | kFinance | kAuditor,
+                Effect::kRead},
+    MethodRoles{"/coalition.v1.AdminService/SetRedemptionPolicy", kOperator, Effect::kWrite},
+    MethodRoles{"/coalition.v1.AdminService/GetRedemptionPolicy", kOperator | kFinance | kAuditor,
+                Effect::kRead},
+    MethodRoles{"/coalition.v1.AdminService/RotatePiiKeys", kOperator, Effect::kWrite},
+    MethodRoles{"/coalition.v1.AdminService/ListAuditEvents", kOperator | kAuditor,
+                Effect::kRead},
 };
+
+const MethodRoles* Find(std::string_view method) {
+  for (const auto& entry : kMethodRoles) {
+    if (entry.method == method) return &entry;
+  }
+  return nullptr;
+}
 
 domain::Error Unauthenticated(std::string message) {
   return {domain::ErrorCode::kUnauthenticated, "UNAUTHENTICATED", std::move(message), {}};
 }
 
+// Staff keys are compared by hash, in constant time; an unset key matches
+// nothing (no key hashes to the empty string).
+std::string HashIfSet(const std::string& key) {
+  return key.empty() ? std::string() : crypto::Sha256(key);
+}
+
 }  // namespace
 
+std::string_view RoleName(Role role) {
+  switch (role) {
+    case Role::kOperator: return "OPERATOR";
+    case Role::kPartner: return "PARTNER";
+    case Role::kFinance: return "FINANCE";
+    case Role::kAuditor: return "AUDITOR";
+    case Role::kNone: return "NONE";
+  }
+  return "NONE";
+}
+
+std::string Principal::Actor() const {
+  switch (role) {
+    case Role::kOperator: return "operator";
+    case Role::kFinance: return "finance";
+    case Role::kAuditor: return "auditor";
+    case Role::kPartner: return "partner:" + (partner ? partner->code : std::string("?"));
+    case Role::kNone: return "anonymous";
+  }
+  return "anonymous";
+}
+
 Authenticator::Authenticator(service::PartnerStore& partners, const std::string& operator_key)
-    : partners_(partners), operator_key_hash_(crypto::Sha256(operator_key)) {}
+    : Authenticator(partners, StaffKeys{operator_key, "", ""}) {}
+
+Authenticator::Authenticator(service::PartnerStore& partners, const StaffKeys& keys)
+    : partners_(partners),
+      operator_key_hash_(HashIfSet(keys.operator_key)),
+      finance_key_hash_(HashIfSet(keys.finance_key)),
+      auditor_key_hash_(HashIfSet(keys.auditor_key)) {}
 
 bool Authenticator::IsAllowed(std::string_view method, Role role) {
-  for (const auto& entry : kMethodRoles) {
-    if (entry.method == method) {
-      return role == Role::kOperator ? entry.operator_allowed : entry.partner_allowed;
-    }
-  }
-  return false;
+  if (role == Role::kNone) return false;
+  const auto* entry = Find(method);
+  return entry != nullptr && (entry->roles & (1u << static_cast<int>(role))) != 0;
+}
+
+bool Authenticator::Mutates(std::string_view method) {
+  const auto* entry = Find(method);
+  return entry == nullptr || entry->effect == Effect::kWrite;
+}
+
+bool Authenticator::IsAudited(std::string_view method) {
+  return method.starts_with("/coalition.v1.AdminService/") ||
+         method.starts_with("/coalition.v1.SettlementService/");
+}
+
+std::optional<Role> Authenticator::StaffRole(const std::string& key_hash) const {
+  // Every comparison runs, so timing does not tell which role a key is near.
+  const bool is_operator = crypto::ConstantTimeEquals(key_hash, operator_key_hash_);
+  const bool is_finance = crypto::ConstantTimeEquals(key_hash, finance_key_hash_);
+  const bool is_auditor = crypto::ConstantTimeEquals(key_hash, auditor_key_hash_);
+  if (is_operator) return Role::kOperator;
+  if (is_finance) return Role::kFinance;
+  if (is_auditor) return Role::kAuditor;
+  return std::nullopt;
 }
 
 domain::Result<Principal> Authenticator::Authorize(const grpc::ServerContext& context,
@@ -65,8 +141,8 @@ domain::Result<Principal> Authenticator::Authorize(const grpc::ServerContext& co
   const std::string key_hash = crypto::Sha256(value.substr(kBearer.size()));
 
   Principal principal{Role::kPartner, std::nullopt};
-  if (crypto::ConstantTimeEquals(key_hash, operator_key_hash_)) {
-    principal.role = Role::kOperator;
+  if (auto staff = StaffRole(key_hash)) {
+    principal.role = *staff;
   } else {
     auto partner = partners_.FindPartnerByKeyHash(key_hash);
     if (!partner) {

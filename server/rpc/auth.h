@@ -8,16 +8,32 @@
 
 #include "domain/error.h"
 #include "domain/model.h"
+#include "domain/rate_limit.h"
 #include "service/ports.h"
 
 namespace coalition::rpc {
 
-enum class Role { kOperator, kPartner };
+// kNone is the role of a caller that did not authenticate: it is allowed
+// nothing, and appears only in the audit log.
+enum class Role { kOperator, kPartner, kFinance, kAuditor, kNone };
+
+// "OPERATOR", "PARTNER", "FINANCE", "AUDITOR", "NONE".
+std::string_view RoleName(Role role);
 
 struct Principal {
   Role role;
   // Set for partners: who is calling, with its rules and accounts.
   std::optional<domain::Partner> partner;
+
+  // For logs and the audit log: "operator", "partner:<code>", ...
+  std::string Actor() const;
+};
+
+// The staff credentials from configuration; an empty key disables its role.
+struct StaffKeys {
+  std::string operator_key;
+  std::string finance_key;
+  std::string auditor_key;
 };
 
 // Who may call what: every RPC of the API is listed in one table (auth.cc)
@@ -25,6 +41,7 @@ struct Principal {
 class Authenticator {
  public:
   Authenticator(service::PartnerStore& partners, const std::string& operator_key);
+  Authenticator(service::PartnerStore& partners, const StaffKeys& keys);
 
   // Identifies the caller from `authorization: Bearer <key>` and checks that
   // its role may call `method` ("/coalition.v1.PartnerService/Accrue").
@@ -34,10 +51,27 @@ class Authenticator {
                                       std::string_view method) const;
 
   static bool IsAllowed(std::string_view method, Role role);
+  // Whether `method` changes state (its audit record keeps the result).
+  static bool Mutates(std::string_view method);
+  // Administrative and settlement methods: every call is audited.
+  static bool IsAudited(std::string_view method);
+
+  // What RunCall applies around every call besides authorization: the audit
+  // log for IsAudited methods and the per-partner rate limit. Both optional.
+  void AttachAuditLog(service::AuditLog* audit) { audit_ = audit; }
+  void AttachRateLimiter(domain::RateLimiter* limiter) { rate_limiter_ = limiter; }
+  service::AuditLog* audit_log() const { return audit_; }
+  domain::RateLimiter* rate_limiter() const { return rate_limiter_; }
 
  private:
+  std::optional<Role> StaffRole(const std::string& key_hash) const;
+
   service::PartnerStore& partners_;
   const std::string operator_key_hash_;
+  const std::string finance_key_hash_;
+  const std::string auditor_key_hash_;
+  service::AuditLog* audit_ = nullptr;
+  domain::RateLimiter* rate_limiter_ = nullptr;
 };
 
 }  // namespace coalition::rpc

@@ -3,6 +3,8 @@
 #include <grpcpp/create_channel.h>
 #include <spdlog/spdlog.h>
 
+#include "crypto/crypto.h"
+
 namespace coalition::testing {
 
 E2eFixture::E2eFixture() {
@@ -14,6 +16,9 @@ E2eFixture::E2eFixture() {
   config.log_level = "warn";
   spdlog::set_level(spdlog::level::warn);
   config.hold_sweep_seconds = 1;
+  config.pii_keys = {{"test-1", crypto::RandomBytes(32)}};
+  config.pii_active_key_id = "test-1";
+  config.pii_index_key = crypto::RandomBytes(32);
   server_ = std::make_unique<app::CoalitionServer>(config, &clock_);
   server_->Start();
   target_ = "127.0.0.1:" + std::to_string(server_->port());

@@ -106,6 +106,9 @@ bool WaitUntilServing(const std::string& target, std::chrono::seconds limit) {
   return false;
 }
 
+// 32 bytes in base64: a fixed key is fine for a throwaway database.
+const std::string kPiiKey = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+
 TEST(ProcessE2eTest, ServerRunsDrivenByCoalitionctlAndStopsCleanlyOnSigterm) {
   TestDatabase db;
   const int port = FreePort();
@@ -114,6 +117,8 @@ TEST(ProcessE2eTest, ServerRunsDrivenByCoalitionctlAndStopsCleanlyOnSigterm) {
                              Environment({"COALITION_DATABASE_URL=" + db.url(),
                                           "COALITION_LISTEN=" + target,
                                           std::string("COALITION_OPERATOR_KEY=") + kOperatorKey,
+                                          "COALITION_PII_KEYS=k1:" + kPiiKey,
+                                          "COALITION_PII_INDEX_KEY=" + kPiiKey,
                                           "COALITION_LOG_LEVEL=warn"}));
   ASSERT_TRUE(WaitUntilServing(target, std::chrono::seconds(30)));
 

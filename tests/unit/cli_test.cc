@@ -920,8 +920,29 @@ class FakeAdminStub : public v1::AdminService::StubInterface {
     return grpc::Status::OK;
   }
 
+  grpc::Status RotatePiiKeys(grpc::ClientContext*, const v1::RotatePiiKeysRequest& request,
+                             v1::RotatePiiKeysResponse* response) override {
+    rotate_requests.push_back(request);
+    if (!status.ok()) return status;
+    if (rotate_responses.empty()) return grpc::Status(grpc::StatusCode::INTERNAL, "no response");
+    *response = rotate_responses.front();
+    rotate_responses.erase(rotate_responses.begin());
+    return grpc::Status::OK;
+  }
+  grpc::Status ListAuditEvents(grpc::ClientContext*, const v1::ListAuditEventsRequest& request,
+                               v1::ListAuditEventsResponse* response) override {
+    audit_requests.push_back(request);
+    if (!status.ok()) return status;
+    *response = audit_response;
+    return grpc::Status::OK;
+  }
+
   // Returned by every call when not OK.
   grpc::Status status = grpc::Status::OK;
+  std::vector<v1::RotatePiiKeysResponse> rotate_responses;  // one per call, in order
+  std::vector<v1::RotatePiiKeysRequest> rotate_requests;
+  v1::ListAuditEventsResponse audit_response;
+  std::vector<v1::ListAuditEventsRequest> audit_requests;
   v1::CreatePartnerResponse create_partner_response;
   std::map<std::string, v1::ListPartnersResponse> pages;  // by page token
   v1::CreateApiKeyResponse create_key_response;
@@ -939,6 +960,24 @@ class FakeAdminStub : public v1::AdminService::StubInterface {
 
  private:
   // The asynchronous API is not used by coalitionctl.
+  grpc::ClientAsyncResponseReaderInterface<v1::RotatePiiKeysResponse>* AsyncRotatePiiKeysRaw(
+      grpc::ClientContext*, const v1::RotatePiiKeysRequest&, grpc::CompletionQueue*) override {
+    return nullptr;
+  }
+  grpc::ClientAsyncResponseReaderInterface<v1::RotatePiiKeysResponse>*
+  PrepareAsyncRotatePiiKeysRaw(grpc::ClientContext*, const v1::RotatePiiKeysRequest&,
+                               grpc::CompletionQueue*) override {
+    return nullptr;
+  }
+  grpc::ClientAsyncResponseReaderInterface<v1::ListAuditEventsResponse>* AsyncListAuditEventsRaw(
+      grpc::ClientContext*, const v1::ListAuditEventsRequest&, grpc::CompletionQueue*) override {
+    return nullptr;
+  }
+  grpc::ClientAsyncResponseReaderInterface<v1::ListAuditEventsResponse>*
+  PrepareAsyncListAuditEventsRaw(grpc::ClientContext*, const v1::ListAuditEventsRequest&,
+                                 grpc::CompletionQueue*) override {
+    return nullptr;
+  }
   grpc::ClientAsyncResponseReaderInterface<v1::RedemptionPolicyResponse>*
   AsyncSetRedemptionPolicyRaw(grpc::ClientContext*, const v1::SetRedemptionPolicyRequest&,
                               grpc::CompletionQueue*) override {
