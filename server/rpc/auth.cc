@@ -129,6 +129,20 @@ std::optional<Role> Authenticator::StaffRole(const std::string& key_hash) const 
 
 domain::Result<Principal> Authenticator::Authorize(const grpc::ServerContext& context,
                                                    std::string_view method) const {
+  auto principal = Authenticate(context);
+  if (!principal) return principal;
+  if (auto denied = CheckAllowed(*principal, method)) return *denied;
+  return principal;
+}
+
+std::optional<domain::Error> Authenticator::CheckAllowed(const Principal& caller,
+                                                         std::string_view method) {
+  if (IsAllowed(method, caller.role)) return std::nullopt;
+  return domain::Error{domain::ErrorCode::kPermissionDenied, "PERMISSION_DENIED",
+                       "this credential may not call this method", {}};
+}
+
+domain::Result<Principal> Authenticator::Authenticate(const grpc::ServerContext& context) const {
   const auto& metadata = context.client_metadata();
   const auto header = metadata.find("authorization");
   if (header == metadata.end()) return Unauthenticated("missing authorization metadata");
@@ -152,10 +166,6 @@ domain::Result<Principal> Authenticator::Authorize(const grpc::ServerContext& co
       return partner.error();
     }
     principal.partner = std::move(partner).value();
-  }
-  if (!IsAllowed(method, principal.role)) {
-    return domain::Error{domain::ErrorCode::kPermissionDenied, "PERMISSION_DENIED",
-                         "this credential may not call this method", {}};
   }
   return principal;
 }

@@ -49,6 +49,11 @@ class Authenticator {
   // PERMISSION_DENIED for a role the method does not allow.
   domain::Result<Principal> Authorize(const grpc::ServerContext& context,
                                       std::string_view method) const;
+  // The first half of Authorize: who is calling, whatever the method.
+  domain::Result<Principal> Authenticate(const grpc::ServerContext& context) const;
+  // The second half: PERMISSION_DENIED unless `caller` may call `method`.
+  static std::optional<domain::Error> CheckAllowed(const Principal& caller,
+                                                   std::string_view method);
 
   static bool IsAllowed(std::string_view method, Role role);
   // Whether `method` changes state (its audit record keeps the result).

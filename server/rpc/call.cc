@@ -70,11 +70,14 @@ grpc::Status RunCall(const Authenticator& auth, const grpc::ServerContext& conte
   std::optional<grpc::Status> refused;
   Principal caller{Role::kNone, std::nullopt};
   try {
-    auto principal = auth.Authorize(context, method);
+    // Authenticate first so a refused call is still recorded against who made it.
+    auto principal = auth.Authenticate(context);
+    if (principal) caller = *principal;
     if (!principal) {
       error = principal.error();
+    } else if (auto denied = Authenticator::CheckAllowed(caller, method)) {
+      error = std::move(denied);
     } else {
-      caller = *principal;
       domain::RateLimiter::Decision decision;
       if (caller.partner && auth.rate_limiter() != nullptr) {
         decision = auth.rate_limiter()->TryAcquire(caller.partner->id, started);

@@ -7,7 +7,9 @@
 
 namespace coalition::testing {
 
-E2eFixture::E2eFixture() {
+E2eFixture::E2eFixture() : E2eFixture([](app::Config&) {}) {}
+
+E2eFixture::E2eFixture(const std::function<void(app::Config&)>& adjust) {
   app::Config config;
   config.database_url = db_.url();
   config.listen = "127.0.0.1:0";
@@ -19,6 +21,7 @@ E2eFixture::E2eFixture() {
   config.pii_keys = {{"test-1", crypto::RandomBytes(32)}};
   config.pii_active_key_id = "test-1";
   config.pii_index_key = crypto::RandomBytes(32);
+  adjust(config);
   server_ = std::make_unique<app::CoalitionServer>(config, &clock_);
   server_->Start();
   target_ = "127.0.0.1:" + std::to_string(server_->port());

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -29,6 +30,8 @@ class E2eFixture : public ::testing::Test {
 
  protected:
   E2eFixture();
+  // `adjust` changes the test configuration before the server starts.
+  explicit E2eFixture(const std::function<void(app::Config&)>& adjust);
   ~E2eFixture() override;
 
   PartnerCredentials CreatePartner(const std::string& code, int64_t points = 1,
