@@ -91,6 +91,11 @@ void Apply(Config& config, const std::string& key, const std::string& value) {
     config.max_message_bytes = ParseInt(key, value, 1024, 64 << 20);
   else if (key == "db_statement_timeout_ms")
     config.db_statement_timeout_ms = ParseInt(key, value, 10, 3'600'000);
+  else if (key == "apply_migrations") config.apply_migrations = ParseBool(key, value);
+  else if (key == "tls_cert_file") config.tls_cert_file = value;
+  else if (key == "tls_key_file") config.tls_key_file = value;
+  else if (key == "tls_client_ca_file") config.tls_client_ca_file = value;
+  else if (key == "allow_insecure") config.allow_insecure = ParseBool(key, value);
   else if (key == "pii_keys") config.pii_keys = ParsePiiKeys(value);
   else if (key == "pii_active_key_id") config.pii_active_key_id = value;
   else if (key == "pii_index_key") config.pii_index_key = DecodeKey(key, value);
@@ -158,6 +163,17 @@ Config LoadConfig(const std::optional<std::string>& file,
   }
   if (config.listen.find(':') == std::string::npos) {
     throw std::runtime_error("COALITION_LISTEN must be host:port");
+  }
+  if (config.tls_cert_file.empty() != config.tls_key_file.empty()) {
+    throw std::runtime_error("COALITION_TLS_CERT_FILE and COALITION_TLS_KEY_FILE go together");
+  }
+  if (!config.tls_client_ca_file.empty() && config.tls_cert_file.empty()) {
+    throw std::runtime_error("COALITION_TLS_CLIENT_CA_FILE (mTLS) needs server TLS too");
+  }
+  if (config.tls_cert_file.empty() && !config.dev_mode && !config.allow_insecure) {
+    throw std::runtime_error(
+        "TLS is required outside dev mode: set COALITION_TLS_CERT_FILE and "
+        "COALITION_TLS_KEY_FILE (or COALITION_ALLOW_INSECURE=1 behind a TLS-terminating proxy)");
   }
   if (config.pii_keys.empty() && config.dev_mode) {
     // Throwaway keys: profiles written in this run are unreadable after it.

@@ -34,6 +34,21 @@ struct Config {
   int max_message_bytes = 1 << 20;         // COALITION_MAX_MESSAGE_BYTES: largest request
   int db_statement_timeout_ms = 5000;      // COALITION_DB_STATEMENT_TIMEOUT_MS
 
+  // COALITION_APPLY_MIGRATIONS: false when the service's database role may
+  // not change the schema and `coalition-server migrate` runs as the owner
+  // role instead (deploy/README.md).
+  bool apply_migrations = true;
+
+  // TLS (SPEC §8). Required outside dev mode unless allow_insecure says the
+  // network in front (a TLS-terminating proxy or mesh) already provides it.
+  std::string tls_cert_file;               // COALITION_TLS_CERT_FILE: PEM chain
+  std::string tls_key_file;                // COALITION_TLS_KEY_FILE: PEM private key
+  // COALITION_TLS_CLIENT_CA_FILE: enables mTLS. Client certificates signed by
+  // this CA are verified when presented, and one whose subject CN (or a DNS
+  // SAN) is a partner code authenticates as that partner without an API key.
+  std::string tls_client_ca_file;
+  bool allow_insecure = false;             // COALITION_ALLOW_INSECURE
+
   // Member PII encryption (SPEC §8, crypto/pii.h). Required outside dev mode;
   // dev mode generates throwaway keys when none are given.
   // COALITION_PII_KEYS: "id:base64,id:base64" or, in the JSON file, a list of

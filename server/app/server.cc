@@ -1,6 +1,8 @@
 #include "app/server.h"
 
 #include <algorithm>
+#include <fstream>
+#include <sstream>
 #include <stdexcept>
 
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
@@ -11,6 +13,7 @@
 #include <spdlog/spdlog.h>
 
 #include "crypto/crypto.h"
+#include "rpc/malformed_request.h"
 #include "storage/migrations.h"
 
 namespace coalition::app {
@@ -22,6 +25,30 @@ storage::DatabaseOptions DatabaseOptionsFrom(const Config& config) {
   options.pool_size = config.db_pool_size;
   options.statement_timeout = std::chrono::milliseconds(config.db_statement_timeout_ms);
   return options;
+}
+
+std::string ReadPemFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream contents;
+  contents << in.rdbuf();
+  if (!in || contents.str().empty()) throw std::runtime_error("cannot read " + path);
+  return contents.str();
+}
+
+// TLS when configured (required outside dev mode, see LoadConfig); with a
+// client CA, client certificates are requested and verified but optional,
+// so API keys keep working beside mTLS identities.
+std::shared_ptr<grpc::ServerCredentials> ServerCredentials(const Config& config) {
+  if (config.tls_cert_file.empty()) return grpc::InsecureServerCredentials();
+  grpc::SslServerCredentialsOptions options(
+      config.tls_client_ca_file.empty() ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
+                                        : GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY);
+  options.pem_key_cert_pairs.push_back(
+      {ReadPemFile(config.tls_key_file), ReadPemFile(config.tls_cert_file)});
+  if (!config.tls_client_ca_file.empty()) {
+    options.pem_root_certs = ReadPemFile(config.tls_client_ca_file);
+  }
+  return grpc::SslServerCredentials(options);
 }
 
 std::string PageTokenSecret(const Config& config) {
@@ -58,19 +85,21 @@ CoalitionServer::~CoalitionServer() {
 }
 
 void CoalitionServer::Start() {
-  const auto report = storage::ApplyMigrations(config_.database_url);
-  spdlog::info(R"({{"event":"migrations","applied":{},"already_applied":{}}})", report.applied,
-               report.already_applied);
+  if (config_.apply_migrations) {
+    const auto report = storage::ApplyMigrations(config_.database_url);
+    spdlog::info(R"({{"event":"migrations","applied":{},"already_applied":{}}})", report.applied,
+                 report.already_applied);
+  }
   SealLegacyProfiles();
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
-  // TODO(issue 9): TLS outside dev mode.
-  builder.AddListeningPort(config_.listen, grpc::InsecureServerCredentials(), &port_);
+  builder.AddListeningPort(config_.listen, ServerCredentials(config_), &port_);
   builder.RegisterService(&partner_service_);
   builder.RegisterService(&admin_service_);
   builder.SetMaxReceiveMessageSize(config_.max_message_bytes);
+  builder.experimental().SetInterceptorCreators(rpc::MalformedRequestInterceptors());
   // libpqxx blocks, so each in-flight call holds a thread. gRPC's sync server
   // refuses calls (RESOURCE_EXHAUSTED) once its thread quota is used up rather
   // than queueing them, so the quota is a multiple of the pool: a burst of
@@ -86,7 +115,9 @@ void CoalitionServer::Start() {
   }
   server_->GetHealthCheckService()->SetServingStatus(true);
   sweeper_ = std::thread([this] { SweepHolds(); });
-  spdlog::info(R"({{"event":"listening","address":"{}","port":{}}})", config_.listen, port_);
+  spdlog::info(R"({{"event":"listening","address":"{}","port":{},"tls":{},"mtls":{}}})",
+               config_.listen, port_, !config_.tls_cert_file.empty(),
+               !config_.tls_client_ca_file.empty());
 }
 
 void CoalitionServer::SealLegacyProfiles() {

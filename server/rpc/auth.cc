@@ -2,6 +2,8 @@
 
 #include <array>
 
+#include <grpcpp/security/auth_context.h>
+
 #include "crypto/crypto.h"
 #include "service/ledger_service.h"
 
@@ -65,6 +67,28 @@ domain::Error Unauthenticated(std::string message) {
 // nothing (no key hashes to the empty string).
 std::string HashIfSet(const std::string& key) {
   return key.empty() ? std::string() : crypto::Sha256(key);
+}
+
+// The partner code a verified client certificate carries: its subject CN, or
+// else a DNS SAN, that has the shape of a partner code. Only set when the
+// server requested and verified the certificate (mTLS configured).
+std::optional<std::string> CertifiedPartnerCode(const grpc::ServerContext& context) {
+  const auto auth = context.auth_context();
+  if (!auth || !auth->IsPeerAuthenticated()) return std::nullopt;
+  const auto is_code = [](std::string_view text) {
+    if (text.size() < 2 || text.size() > 32) return false;
+    for (char c : text) {
+      if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return false;
+    }
+    return true;
+  };
+  for (const char* property : {"x509_common_name", "x509_subject_alternative_name"}) {
+    for (const auto& value : auth->FindPropertyValues(property)) {
+      const std::string_view text(value.data(), value.size());
+      if (is_code(text)) return std::string(text);
+    }
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -145,7 +169,19 @@ std::optional<domain::Error> Authenticator::CheckAllowed(const Principal& caller
 domain::Result<Principal> Authenticator::Authenticate(const grpc::ServerContext& context) const {
   const auto& metadata = context.client_metadata();
   const auto header = metadata.find("authorization");
-  if (header == metadata.end()) return Unauthenticated("missing authorization metadata");
+  const auto certified = CertifiedPartnerCode(context);
+  if (header == metadata.end()) {
+    if (!certified) return Unauthenticated("missing authorization metadata");
+    // mTLS: the verified client certificate names the partner.
+    auto partner = partners_.FindPartnerByCode(*certified);
+    if (!partner) {
+      if (partner.error().code == domain::ErrorCode::kNotFound) {
+        return Unauthenticated("the client certificate names no partner");
+      }
+      return partner.error();
+    }
+    return Principal{Role::kPartner, std::move(partner).value()};
+  }
   const std::string_view value(header->second.data(), header->second.size());
   constexpr std::string_view kBearer = "Bearer ";
   if (value.size() <= kBearer.size() || value.substr(0, kBearer.size()) != kBearer ||
@@ -166,6 +202,10 @@ domain::Result<Principal> Authenticator::Authenticate(const grpc::ServerContext&
       return partner.error();
     }
     principal.partner = std::move(partner).value();
+    // A certificate of one partner with the key of another: refuse both.
+    if (certified && *certified != principal.partner->code) {
+      return Unauthenticated("the API key and the client certificate name different partners");
+    }
   }
   return principal;
 }

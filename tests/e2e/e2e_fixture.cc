@@ -25,18 +25,18 @@ E2eFixture::E2eFixture(const std::function<void(app::Config&)>& adjust) {
   server_ = std::make_unique<app::CoalitionServer>(config, &clock_);
   server_->Start();
   target_ = "127.0.0.1:" + std::to_string(server_->port());
+  channel_target_ = target_;
+  channel_credentials_ = grpc::InsecureChannelCredentials();
 }
 
 E2eFixture::~E2eFixture() { server_->Shutdown(std::chrono::seconds(5)); }
 
 std::unique_ptr<v1::PartnerService::Stub> E2eFixture::PartnerStub() const {
-  return v1::PartnerService::NewStub(
-      grpc::CreateChannel(target_, grpc::InsecureChannelCredentials()));
+  return v1::PartnerService::NewStub(grpc::CreateChannel(channel_target_, channel_credentials_));
 }
 
 std::unique_ptr<v1::AdminService::Stub> E2eFixture::AdminStub() const {
-  return v1::AdminService::NewStub(
-      grpc::CreateChannel(target_, grpc::InsecureChannelCredentials()));
+  return v1::AdminService::NewStub(grpc::CreateChannel(channel_target_, channel_credentials_));
 }
 
 std::unique_ptr<grpc::ClientContext> E2eFixture::Context(const std::string& key) {

@@ -7,6 +7,8 @@
 #include <mutex>
 #include <string>
 
+#include <grpcpp/security/credentials.h>
+
 #include "app/server.h"
 #include "coalition/sdk/errors.h"
 #include "coalition/v1/admin_service.grpc.pb.h"
@@ -74,6 +76,11 @@ class E2eFixture : public ::testing::Test {
     mutable std::mutex mutex_;
     domain::Timestamp now_ = domain::SystemClock().Now();
   };
+
+  // How PartnerStub() and AdminStub() connect (TLS tests replace it) and to
+  // which target.
+  std::shared_ptr<grpc::ChannelCredentials> channel_credentials_;
+  std::string channel_target_;
 
   ManualClock clock_;
   TestDatabase db_;

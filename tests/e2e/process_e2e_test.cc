@@ -119,6 +119,7 @@ TEST(ProcessE2eTest, ServerRunsDrivenByCoalitionctlAndStopsCleanlyOnSigterm) {
                                           std::string("COALITION_OPERATOR_KEY=") + kOperatorKey,
                                           "COALITION_PII_KEYS=k1:" + kPiiKey,
                                           "COALITION_PII_INDEX_KEY=" + kPiiKey,
+                                          "COALITION_ALLOW_INSECURE=1",
                                           "COALITION_LOG_LEVEL=warn"}));
   ASSERT_TRUE(WaitUntilServing(target, std::chrono::seconds(30)));
 

@@ -26,14 +26,16 @@ constexpr char kPiiKey[] = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
 
 Environment PiiEnvironment() {
   return {{"COALITION_PII_KEYS", "k1:" + std::string(kPiiKey)},
-          {"COALITION_PII_INDEX_KEY", kPiiKey}};
+          {"COALITION_PII_INDEX_KEY", kPiiKey},
+          {"COALITION_ALLOW_INSECURE", "1"}};
 }
 
 Environment MinimalEnvironment() {
   return {{"COALITION_DATABASE_URL", "postgresql:///coalition"},
           {"COALITION_OPERATOR_KEY", kGoodKey},
           {"COALITION_PII_KEYS", "k1:" + std::string(kPiiKey)},
-          {"COALITION_PII_INDEX_KEY", kPiiKey}};
+          {"COALITION_PII_INDEX_KEY", kPiiKey},
+          {"COALITION_ALLOW_INSECURE", "1"}};
 }
 
 // Expects LoadConfig to throw std::runtime_error whose message contains `needle`.
@@ -212,6 +214,29 @@ TEST_F(ConfigTest, PiiKeysAsAJsonListInTheFile) {
   EXPECT_EQ(config.pii_active_key_id, "2025-01");
   const std::string bad = WriteFile("bad.json", R"({"pii_keys": [{"id": "x"}]})");
   ExpectRejected(bad, env, "pii_keys");
+}
+
+TEST_F(ConfigTest, TlsRequiredOutsideDevMode) {
+  Environment env = MinimalEnvironment();
+  env.erase("COALITION_ALLOW_INSECURE");
+  ExpectRejected(std::nullopt, env, "TLS is required");
+  env["COALITION_TLS_CERT_FILE"] = "/etc/coalition/server.pem";
+  ExpectRejected(std::nullopt, env, "go together");
+  env["COALITION_TLS_KEY_FILE"] = "/etc/coalition/server.key";
+  const Config tls = LoadConfig(std::nullopt, env);
+  EXPECT_EQ(tls.tls_cert_file, "/etc/coalition/server.pem");
+  EXPECT_EQ(tls.tls_key_file, "/etc/coalition/server.key");
+  env["COALITION_TLS_CLIENT_CA_FILE"] = "/etc/coalition/partners-ca.pem";
+  EXPECT_EQ(LoadConfig(std::nullopt, env).tls_client_ca_file, "/etc/coalition/partners-ca.pem");
+  env.erase("COALITION_TLS_CERT_FILE");
+  env.erase("COALITION_TLS_KEY_FILE");
+  env["COALITION_ALLOW_INSECURE"] = "1";
+  ExpectRejected(std::nullopt, env, "needs server TLS");
+  // Dev mode stays plaintext.
+  env = MinimalEnvironment();
+  env.erase("COALITION_ALLOW_INSECURE");
+  env["COALITION_DEV_MODE"] = "1";
+  EXPECT_TRUE(LoadConfig(std::nullopt, env).tls_cert_file.empty());
 }
 
 TEST_F(ConfigTest, StaffKeysAndLimits) {
