@@ -128,3 +128,38 @@ TEST_F(LeastPrivilegeTest, TheServiceWorksWithItsGrantsAndNothingMore) {
 
 }  // namespace
 }  // namespace coalition::testing
+
+namespace coalition::testing {
+namespace {
+
+class StatementTimeoutTest : public LedgerFixture {};
+
+// Deadlines on database work: a statement stuck behind a lock is cancelled
+// by statement_timeout and reported as retryable, and writes nothing.
+TEST_F(StatementTimeoutTest, AStatementBlockedTooLongIsCancelledAndRetryable) {
+  const auto market = CreatePartner("market", {1, 1});
+  Enroll(market, "SLOW-CARD");
+  storage::DatabaseOptions options{db_.url(), 2};
+  options.statement_timeout = std::chrono::milliseconds(200);
+  options.max_attempts = 1;
+  storage::Database impatient(options);
+  storage::PgLedgerStore store(impatient, pii_keys_);
+  service::LedgerService ledger(store, "USD", clock_);
+
+  // Another session holds the member row for the whole attempt.
+  pqxx::connection blocker(db_.url());
+  pqxx::work lock(blocker);
+  lock.exec("SELECT 1 FROM members FOR UPDATE");
+  const auto before = db_.Fingerprint();
+  auto accrued = ledger.Accrue(market, AccrueCommand("slow-accrue", "SLOW-CARD", 100));
+  ASSERT_FALSE(accrued.ok());
+  EXPECT_EQ(accrued.error().code, domain::ErrorCode::kUnavailable);
+  EXPECT_EQ(accrued.error().reason, "DATABASE_TIMEOUT");
+  lock.abort();
+  EXPECT_EQ(db_.Fingerprint(), before);
+  // Once the lock is gone the same request succeeds.
+  ASSERT_TRUE(ledger.Accrue(market, AccrueCommand("slow-accrue", "SLOW-CARD", 100)).ok());
+}
+
+}  // namespace
+}  // namespace coalition::testing
