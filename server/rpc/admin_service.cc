@@ -155,16 +155,23 @@ grpc::Status AdminServiceImpl::VerifyLedger(grpc::ServerContext* context,
 grpc::Status AdminServiceImpl::SetRedemptionPolicy(grpc::ServerContext* context,
                                                    const v1::SetRedemptionPolicyRequest* request,
                                                    v1::RedemptionPolicyResponse* response) {
+  std::string before;
   return RunCall(auth_, *context, kSetRedemptionPolicy, "", [&](const Principal&) -> Result<Ok> {
     auto partner_id = PartnerIdOf(*request);
     if (!partner_id) return partner_id.error();
     auto policy = FromProto(request->policy());
     if (!policy) return policy.error();
+    // For the audit log: the policy this call replaces.
+    if (auto current = partners_.GetRedemptionPolicy(*partner_id, request->partner_code())) {
+      v1::RedemptionPolicyResponse replaced;
+      ToProto(*current, &replaced);
+      before = AuditJson(replaced);
+    }
     auto set = partners_.SetRedemptionPolicy(*partner_id, request->partner_code(), *policy);
     if (!set) return set.error();
     ToProto(*set, response);
     return Ok{};
-  }, request, response);
+  }, request, response, &before);
 }
 
 grpc::Status AdminServiceImpl::GetRedemptionPolicy(grpc::ServerContext* context,

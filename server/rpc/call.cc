@@ -22,7 +22,7 @@ bool IsSecretField(const google::protobuf::FieldDescriptor& field) {
 void Audit(const Authenticator& auth, std::string_view method, std::string_view request_id,
            const Principal& caller, const grpc::Status& status,
            const std::optional<domain::Error>& error, const google::protobuf::Message* request,
-           const google::protobuf::Message* response) {
+           const google::protobuf::Message* response, const std::string* before_json) {
   domain::AuditRecord record;
   record.actor = caller.Actor();
   record.role = std::string(RoleName(caller.role));
@@ -31,6 +31,7 @@ void Audit(const Authenticator& auth, std::string_view method, std::string_view 
   record.code = static_cast<int>(status.error_code());
   if (error) record.reason = error->reason;
   if (request != nullptr) record.request_json = AuditJson(*request);
+  if (before_json != nullptr) record.before_json = *before_json;
   if (response != nullptr && status.ok() && Authenticator::Mutates(method)) {
     record.after_json = AuditJson(*response);
   }
@@ -64,7 +65,8 @@ std::string AuditJson(const google::protobuf::Message& message) {
 grpc::Status RunCall(const Authenticator& auth, const grpc::ServerContext& context,
                      std::string_view method, std::string_view request_id,
                      const CallBody& body, const google::protobuf::Message* request,
-                     const google::protobuf::Message* response) {
+                     const google::protobuf::Message* response,
+                     const std::string* before_json) {
   const auto started = std::chrono::steady_clock::now();
   std::optional<domain::Error> error;
   std::optional<grpc::Status> refused;
@@ -103,7 +105,7 @@ grpc::Status RunCall(const Authenticator& auth, const grpc::ServerContext& conte
   const grpc::Status status = refused ? *refused : error ? ToStatus(*error) : grpc::Status::OK;
   if (auth.audit_log() != nullptr && Authenticator::IsAudited(method)) {
     try {
-      Audit(auth, method, request_id, caller, status, error, request, response);
+      Audit(auth, method, request_id, caller, status, error, request, response, before_json);
     } catch (const std::exception& e) {
       spdlog::error(nlohmann::json{{"event", "audit_write_failed"},
                                    {"method", method},

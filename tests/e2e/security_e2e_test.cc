@@ -270,6 +270,22 @@ TEST_F(SecurityE2eTest, EveryAdministrativeCallIsAuditedWithoutSecrets) {
   EXPECT_NE(created.after_json().find("ck_market_"), std::string::npos);  // the prefix
   EXPECT_EQ(created.after_json().find(market.api_key), std::string::npos);
   EXPECT_EQ(created.after_json().find("api_key_secret"), std::string::npos);
+  // A change records the state it replaced and the state it made.
+  v1::SetRedemptionPolicyRequest set;
+  set.set_partner_code("market");
+  set.mutable_policy()->set_point_value_micros(8'000);
+  set.mutable_policy()->set_block_size_points(100);
+  set.mutable_policy()->set_max_points_share_bps(5'000);
+  set.mutable_policy()->set_refund_policy(v1::REFUND_POLICY_CASH_FIRST);
+  v1::RedemptionPolicyResponse stored;
+  ASSERT_TRUE(AdminStub()->SetRedemptionPolicy(Context(kOperatorKey).get(), set, &stored).ok());
+  const auto policy_event = AuditEvents().front();
+  EXPECT_EQ(policy_event.method(), "/coalition.v1.AdminService/SetRedemptionPolicy");
+  EXPECT_NE(policy_event.before_json().find("point_value_micros"), std::string::npos)
+      << policy_event.before_json();
+  EXPECT_EQ(policy_event.before_json().find("CASH_FIRST"), std::string::npos);
+  EXPECT_NE(policy_event.after_json().find("REFUND_POLICY_CASH_FIRST"), std::string::npos)
+      << policy_event.after_json();
   // Reading the log is itself audited.
   EXPECT_EQ(AuditEvents().front().method(), "/coalition.v1.AdminService/ListAuditEvents");
   // Paging: one at a time, newest first, to the end.
