@@ -102,6 +102,13 @@ int Run(int argc, char** argv) {
       ->excludes(tls_opt);
   const CLI::Option* ca_file_opt = app.add_option(
       "--ca-file", ca_file, "PEM roots to trust instead of the system ones (config \"ca_file\")");
+  std::string cert_file;
+  std::string key_file;
+  const CLI::Option* cert_file_opt = app.add_option(
+      "--cert-file", cert_file,
+      "PEM client certificate for servers that use mTLS (config \"cert_file\"; with --key-file)");
+  const CLI::Option* key_file_opt = app.add_option(
+      "--key-file", key_file, "PEM private key of --cert-file (config \"key_file\")");
   const CLI::Option* config_opt = app.add_option(
       "--config", config, "Config file (default $COALITION_CONFIG, else the per-user file)");
   const CLI::Option* output_opt =
@@ -240,8 +247,8 @@ int Run(int argc, char** argv) {
   app.footer(
       "Settings come from flags, then the environment, then the config file, then defaults.\n"
       "Config file: --config, else $COALITION_CONFIG, else ~/.config/coalition/coalitionctl.json\n"
-      "if it exists; a JSON object with keys endpoint, key, tls, ca_file, output, "
-      "timeout_seconds.\n"
+      "if it exists; a JSON object with keys endpoint, key, tls, ca_file, cert_file, key_file,\n"
+      "output, timeout_seconds.\n"
       "Exit codes: 0 ok, 1 other error, 2 usage or INVALID_ARGUMENT, 3 NOT_FOUND,\n"
       "4 FAILED_PRECONDITION or ALREADY_EXISTS, 5 UNAUTHENTICATED or PERMISSION_DENIED,\n"
       "6 verify found a violated ledger invariant.");
@@ -276,6 +283,8 @@ int Run(int argc, char** argv) {
   if (tls) flags.tls = true;
   if (no_tls) flags.tls = false;
   flags.ca_file = IfGiven(ca_file_opt, ca_file);
+  flags.cert_file = IfGiven(cert_file_opt, cert_file);
+  flags.key_file = IfGiven(key_file_opt, key_file);
   flags.config = IfGiven(config_opt, config);
   flags.output = IfGiven(output_opt, output);
   if (timeout_opt->count() > 0) flags.timeout = std::chrono::seconds(timeout_seconds);

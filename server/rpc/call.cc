@@ -53,7 +53,8 @@ std::string AuditJson(const google::protobuf::Message& message) {
   const auto* descriptor = copy->GetDescriptor();
   const auto* reflection = copy->GetReflection();
   for (int i = 0; i < descriptor->field_count(); ++i) {
-    if (IsSecretField(*descriptor->field(i))) reflection->ClearField(copy.get(), descriptor->field(i));
+    const auto* field = descriptor->field(i);
+    if (IsSecretField(*field)) reflection->ClearField(copy.get(), field);
   }
   google::protobuf::util::JsonPrintOptions options;
   options.preserve_proto_field_names = true;

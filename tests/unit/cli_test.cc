@@ -196,6 +196,18 @@ TEST(ResolveSettingsTest, Defaults) {
   EXPECT_EQ(settings.config_path, std::nullopt);
 }
 
+TEST(ResolveSettingsTest, ClientCertificateForMtls) {
+  FlagValues flags;
+  flags.cert_file = "/flag/client.pem";
+  const json config = {{"cert_file", "/file/client.pem"}, {"key_file", "/file/client.key"},
+                       {"ca_file", "/file/ca.pem"}};
+  const Settings settings = ResolveSettings(flags, NoEnvironment(), config);
+  EXPECT_EQ(settings.channel.client_cert_file, "/flag/client.pem");
+  EXPECT_EQ(settings.channel.client_key_file, "/file/client.key");
+  EXPECT_TRUE(settings.channel.tls);
+  EXPECT_THROW(ResolveSettings(flags, NoEnvironment(), json::object()), ConfigError);
+}
+
 TEST(ResolveSettingsTest, ConfigFileOverDefaults) {
   const json config = {{"endpoint", "file.example:443"}, {"key", "file-key"},
                        {"tls", true},                    {"ca_file", "/etc/ca.pem"},
