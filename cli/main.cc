@@ -103,6 +103,13 @@ int Run(int argc, char** argv) {
       ->excludes(tls_opt);
   const CLI::Option* ca_file_opt = app.add_option(
       "--ca-file", ca_file, "PEM roots to trust instead of the system ones (config \"ca_file\")");
+  std::string cert_file;
+  std::string key_file;
+  const CLI::Option* cert_file_opt = app.add_option(
+      "--cert-file", cert_file,
+      "PEM client certificate for servers that use mTLS (config \"cert_file\"; with --key-file)");
+  const CLI::Option* key_file_opt = app.add_option(
+      "--key-file", key_file, "PEM private key of --cert-file (config \"key_file\")");
   const CLI::Option* config_opt = app.add_option(
       "--config", config, "Config file (default $COALITION_CONFIG, else the per-user file)");
   const CLI::Option* output_opt =
@@ -284,6 +291,22 @@ int Run(int argc, char** argv) {
       economics_cmd->add_subcommand("list", "A partner's rate periods, oldest first");
   PartnerFlags economics_list_partner;
   economics_list_partner.AddTo(economics_list);
+  CLI::App* keys_cmd = app.add_subcommand("keys", "Member PII encryption keys");
+  int rotate_batch_size = 0;
+  CLI::App* keys_rotate = keys_cmd->add_subcommand(
+      "rotate",
+      "Re-seal every member profile under the server's active PII key (configure the new key "
+      "first: COALITION_PII_KEYS, COALITION_PII_ACTIVE_KEY_ID)");
+  keys_rotate
+      ->add_option("--batch-size", rotate_batch_size,
+                   "Profiles per transaction (0 = the server default, 500)")
+      ->check(CLI::Range(0, 10'000));
+
+  CLI::App* audit_cmd =
+      app.add_subcommand("audit", "Show the newest audit events (administrative calls)");
+  int audit_limit = 50;
+  audit_cmd->add_option("--limit", audit_limit, "How many events (1-500)")
+      ->check(CLI::Range(1, 500));
 
   CLI::App* verify_cmd = app.add_subcommand(
       "verify", "Check every ledger invariant over the whole database (exit 6 if any fails)");
@@ -296,8 +319,8 @@ int Run(int argc, char** argv) {
   app.footer(
       "Settings come from flags, then the environment, then the config file, then defaults.\n"
       "Config file: --config, else $COALITION_CONFIG, else ~/.config/coalition/coalitionctl.json\n"
-      "if it exists; a JSON object with keys endpoint, key, tls, ca_file, output, "
-      "timeout_seconds.\n"
+      "if it exists; a JSON object with keys endpoint, key, tls, ca_file, cert_file, key_file,\n"
+      "output, timeout_seconds.\n"
       "Exit codes: 0 ok, 1 other error, 2 usage or INVALID_ARGUMENT, 3 NOT_FOUND,\n"
       "4 FAILED_PRECONDITION or ALREADY_EXISTS, 5 UNAUTHENTICATED or PERMISSION_DENIED,\n"
       "6 verify found a violated ledger invariant.");
@@ -310,7 +333,8 @@ int Run(int argc, char** argv) {
   }
 
   // A bare group ("coalitionctl partner") is a request for its menu.
-  for (CLI::App* group : {&app, partner_cmd, key_cmd, policy_cmd, settlement_cmd, economics_cmd}) {
+  for (CLI::App* group : {&app, partner_cmd, key_cmd, policy_cmd, settlement_cmd, economics_cmd,
+                          keys_cmd}) {
     if ((group == &app || group->parsed()) && group->get_subcommands().empty()) {
       std::cerr << (group == &app ? app.help() : group->help("coalitionctl"));
       return kExitUsage;
@@ -341,6 +365,8 @@ int Run(int argc, char** argv) {
   if (tls) flags.tls = true;
   if (no_tls) flags.tls = false;
   flags.ca_file = IfGiven(ca_file_opt, ca_file);
+  flags.cert_file = IfGiven(cert_file_opt, cert_file);
+  flags.key_file = IfGiven(key_file_opt, key_file);
   flags.config = IfGiven(config_opt, config);
   flags.output = IfGiven(output_opt, output);
   if (timeout_opt->count() > 0) flags.timeout = std::chrono::seconds(timeout_seconds);
@@ -407,6 +433,8 @@ int Run(int argc, char** argv) {
     return settlement.EconomicsSet(economics_args);
   }
   if (economics_list->parsed()) return settlement.EconomicsList(economics_list_partner.Ref());
+  if (keys_rotate->parsed()) return commands.KeysRotate(rotate_batch_size);
+  if (audit_cmd->parsed()) return commands.Audit(audit_limit);
   std::cerr << app.help();
   return kExitUsage;
 }

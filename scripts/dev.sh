@@ -240,6 +240,29 @@ ensure_finance_key() {
   FINANCE_KEY="$(tr -d '[:space:]' <"$key_file")"
 }
 
+# Member PII keys (SPEC §8), kept in .dev so profiles stay readable across runs.
+ensure_pii_keys() {
+  local name
+  for name in pii-data pii-index; do
+    local key_file="$DEV_DIR/$name.key"
+    if [[ ! -s "$key_file" ]]; then
+      phase "dev: generating $name key (.dev/$name.key)"
+      (
+        umask 077
+        if command -v openssl >/dev/null; then
+          openssl rand -base64 32
+        else
+          head -c 32 /dev/urandom | base64
+        fi >"$key_file.tmp"
+      )
+      mv "$key_file.tmp" "$key_file"
+    fi
+    chmod 600 "$key_file"
+  done
+  PII_KEYS="dev-1:$(tr -d '[:space:]' <"$DEV_DIR/pii-data.key")"
+  PII_INDEX_KEY="$(tr -d '[:space:]' <"$DEV_DIR/pii-index.key")"
+}
+
 PG_BIN="$(pg_bindir)"
 
 case "$command" in
@@ -281,11 +304,13 @@ wait_ready
 ensure_database
 ensure_operator_key
 ensure_finance_key
+ensure_pii_keys
 
 [[ -x "$SERVER_BIN" ]] || die "$SERVER_BIN was not built"
 
 phase "dev: migrations and demo data (coalition-server seed-demo)"
 COALITION_DATABASE_URL="$DATABASE_URL" COALITION_OPERATOR_KEY="$OPERATOR_KEY" COALITION_DEV_MODE=1 \
+  COALITION_PII_KEYS="$PII_KEYS" COALITION_PII_INDEX_KEY="$PII_INDEX_KEY" \
   "$SERVER_BIN" seed-demo --keys-file "$DEV_DIR/demo-keys.env"
 if [[ -f "$DEV_DIR/demo-keys.env" ]]; then
   chmod 600 "$DEV_DIR/demo-keys.env"
@@ -317,4 +342,6 @@ export COALITION_LISTEN="127.0.0.1:$GRPC_PORT"
 export COALITION_OPERATOR_KEY="$OPERATOR_KEY"
 export COALITION_FINANCE_KEY="$FINANCE_KEY"
 export COALITION_DEV_MODE=1
+export COALITION_PII_KEYS="$PII_KEYS"
+export COALITION_PII_INDEX_KEY="$PII_INDEX_KEY"
 exec "$SERVER_BIN"

@@ -289,4 +289,68 @@ int AdminCommands::PolicySet(const PolicySetArgs& args) {
   return kExitOk;
 }
 
+int AdminCommands::KeysRotate(int batch_size) {
+  v1::RotatePiiKeysResponse total;
+  while (true) {
+    v1::RotatePiiKeysRequest request;
+    request.set_batch_size(batch_size);
+    grpc::ClientContext context;
+    sdk::PrepareContext(context, channel_);
+    v1::RotatePiiKeysResponse step;
+    if (grpc::Status status = stub_.RotatePiiKeys(&context, request, &step); !status.ok()) {
+      return Fail(status);
+    }
+    total.set_resealed(total.resealed() + step.resealed());
+    total.set_remaining(step.remaining());
+    total.set_active_key_id(step.active_key_id());
+    if (step.remaining() == 0) break;
+    // Rows remain but none were free: another rotation holds them. Stop
+    // rather than spin; running again later finishes the job.
+    if (step.resealed() == 0) {
+      err_ << "error: " << step.remaining()
+           << " profiles remain but are locked by another rotation; run again later\n";
+      return kExitFailure;
+    }
+  }
+  if (output_ == OutputFormat::kJson) {
+    out_ << ToJson(total);
+  } else {
+    PrintFields(out_, {{"active_key_id", total.active_key_id()},
+                       {"resealed", std::to_string(total.resealed())},
+                       {"remaining", std::to_string(total.remaining())}});
+  }
+  return kExitOk;
+}
+
+int AdminCommands::Audit(int limit) {
+  v1::ListAuditEventsRequest request;
+  request.set_page_size(limit);
+  grpc::ClientContext context;
+  sdk::PrepareContext(context, channel_);
+  v1::ListAuditEventsResponse response;
+  if (grpc::Status status = stub_.ListAuditEvents(&context, request, &response); !status.ok()) {
+    return Fail(status);
+  }
+  if (output_ == OutputFormat::kJson) {
+    out_ << ToJson(response);
+    return kExitOk;
+  }
+  if (response.events().empty()) {
+    out_ << "no audit events\n";
+    return kExitOk;
+  }
+  Table table({"ID", "TIME", "ACTOR", "ROLE", "METHOD", "REQUEST_ID", "OUTCOME"});
+  for (const v1::AuditEvent& event : response.events()) {
+    std::string method = event.method();
+    if (const auto slash = method.rfind('/'); slash != std::string::npos) {
+      method = method.substr(slash + 1);
+    }
+    table.AddRow({event.event_id(), FormatTimestamp(event.occurred_at()), event.actor(),
+                  event.role(), method, event.request_id(),
+                  event.code() == 0 ? "OK" : event.reason()});
+  }
+  table.Print(out_);
+  return kExitOk;
+}
+
 }  // namespace coalition::cli

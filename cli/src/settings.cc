@@ -15,8 +15,9 @@ namespace {
 namespace fs = std::filesystem;
 
 const std::set<std::string>& KnownConfigKeys() {
-  static const std::set<std::string> kKeys = {"endpoint", "key",    "tls",
-                                              "ca_file",  "output", "timeout_seconds"};
+  static const std::set<std::string> kKeys = {"endpoint", "key",       "tls",
+                                              "ca_file",  "cert_file", "key_file",
+                                              "output",   "timeout_seconds"};
   return kKeys;
 }
 
@@ -96,7 +97,8 @@ nlohmann::json LoadConfigFile(const fs::path& path) {
   for (const auto& [key, value] : config.items()) {
     if (!KnownConfigKeys().contains(key)) {
       throw ConfigError(Describe(path) + ": unknown key \"" + key +
-                        "\" (known: endpoint, key, tls, ca_file, output, timeout_seconds)");
+                        "\" (known: endpoint, key, tls, ca_file, cert_file, key_file, output, "
+                        "timeout_seconds)");
     }
     if (key == "tls") {
       if (!value.is_boolean()) {
@@ -140,6 +142,15 @@ Settings ResolveSettings(const FlagValues& flags, const Environment& env,
 
   if (auto ca_file = FirstOf(flags.ca_file, std::nullopt, ConfigString(config, "ca_file"))) {
     settings.channel.root_ca_file = *ca_file;
+  }
+  if (auto cert = FirstOf(flags.cert_file, std::nullopt, ConfigString(config, "cert_file"))) {
+    settings.channel.client_cert_file = *cert;
+  }
+  if (auto key = FirstOf(flags.key_file, std::nullopt, ConfigString(config, "key_file"))) {
+    settings.channel.client_key_file = *key;
+  }
+  if (settings.channel.client_cert_file.empty() != settings.channel.client_key_file.empty()) {
+    throw ConfigError("a client certificate needs its key: give both cert_file and key_file");
   }
   std::optional<bool> tls = flags.tls;
   if (!tls && config.is_object() && config.contains("tls")) tls = config.at("tls").get<bool>();

@@ -3,9 +3,13 @@
 #include <algorithm>
 #include <fstream>
 #include <set>
+#include <sstream>
 #include <stdexcept>
 
 #include <nlohmann/json.hpp>
+
+#include "crypto/crypto.h"
+#include "crypto/pii.h"
 
 extern char** environ;
 
@@ -29,10 +33,47 @@ bool ParseBool(const std::string& name, const std::string& value) {
   throw std::runtime_error(name + " must be true/false or 1/0");
 }
 
+std::string DecodeKey(const std::string& name, const std::string& base64) {
+  std::string key;
+  if (!crypto::Base64Decode(base64, key)) throw std::runtime_error(name + " must be base64");
+  return key;
+}
+
+// "id:base64,id:base64" or a JSON list of {"id", "key"} objects.
+std::map<std::string, std::string> ParsePiiKeys(const std::string& value) {
+  std::map<std::string, std::string> keys;
+  const auto add = [&keys](const std::string& id, const std::string& base64) {
+    if (!keys.emplace(id, DecodeKey("pii_keys key '" + id + "'", base64)).second) {
+      throw std::runtime_error("pii_keys lists key '" + id + "' twice");
+    }
+  };
+  if (!value.empty() && value.front() == '[') {
+    const auto list = nlohmann::json::parse(value, nullptr, false);
+    if (!list.is_array()) throw std::runtime_error("pii_keys is not a JSON list");
+    for (const auto& entry : list) {
+      if (!entry.is_object() || !entry.contains("id") || !entry.contains("key") ||
+          !entry["id"].is_string() || !entry["key"].is_string()) {
+        throw std::runtime_error("pii_keys entries are {\"id\": ..., \"key\": ...}");
+      }
+      add(entry["id"].get<std::string>(), entry["key"].get<std::string>());
+    }
+    return keys;
+  }
+  std::stringstream entries(value);
+  for (std::string entry; std::getline(entries, entry, ',');) {
+    const auto colon = entry.find(':');
+    if (colon == std::string::npos) throw std::runtime_error("pii_keys entries are id:base64");
+    add(entry.substr(0, colon), entry.substr(colon + 1));
+  }
+  return keys;
+}
+
 void Apply(Config& config, const std::string& key, const std::string& value) {
   if (key == "database_url") config.database_url = value;
   else if (key == "listen") config.listen = value;
   else if (key == "operator_key") config.operator_key = value;
+  else if (key == "finance_key") config.finance_key = value;
+  else if (key == "auditor_key") config.auditor_key = value;
   else if (key == "currency") config.currency = value;
   else if (key == "db_pool_size") config.db_pool_size = ParseInt(key, value, 1, 512);
   else if (key == "shutdown_grace_seconds")
@@ -52,7 +93,21 @@ void Apply(Config& config, const std::string& key, const std::string& value) {
     config.expiry_job_seconds = ParseInt(key, value, 1, 7 * 24 * 3600);
   else if (key == "metrics_listen") config.metrics_listen = value;
   else if (key == "key_cache_seconds") config.key_cache_seconds = ParseInt(key, value, 0, 60);
-  else if (key == "finance_key") config.finance_key = value;
+  else if (key == "rate_limit_per_second")
+    config.rate_limit_per_second = ParseInt(key, value, 1, 1'000'000);
+  else if (key == "rate_limit_burst") config.rate_limit_burst = ParseInt(key, value, 1, 10'000'000);
+  else if (key == "max_message_bytes")
+    config.max_message_bytes = ParseInt(key, value, 1024, 64 << 20);
+  else if (key == "db_statement_timeout_ms")
+    config.db_statement_timeout_ms = ParseInt(key, value, 10, 3'600'000);
+  else if (key == "apply_migrations") config.apply_migrations = ParseBool(key, value);
+  else if (key == "tls_cert_file") config.tls_cert_file = value;
+  else if (key == "tls_key_file") config.tls_key_file = value;
+  else if (key == "tls_client_ca_file") config.tls_client_ca_file = value;
+  else if (key == "allow_insecure") config.allow_insecure = ParseBool(key, value);
+  else if (key == "pii_keys") config.pii_keys = ParsePiiKeys(value);
+  else if (key == "pii_active_key_id") config.pii_active_key_id = value;
+  else if (key == "pii_index_key") config.pii_index_key = DecodeKey(key, value);
   else throw std::runtime_error("unknown configuration setting '" + key + "'");
 }
 
@@ -99,10 +154,16 @@ Config LoadConfig(const std::optional<std::string>& file,
   if (config.operator_key.size() < 16) {
     throw std::runtime_error("COALITION_OPERATOR_KEY is required (at least 16 characters)");
   }
-  if (!config.finance_key.empty() &&
-      (config.finance_key.size() < 16 || config.finance_key == config.operator_key)) {
-    throw std::runtime_error(
-        "COALITION_FINANCE_KEY must be at least 16 characters and differ from the operator key");
+  for (const auto& [name, key] : {std::pair{"COALITION_FINANCE_KEY", &config.finance_key},
+                                  std::pair{"COALITION_AUDITOR_KEY", &config.auditor_key}}) {
+    if (!key->empty() && key->size() < 16) {
+      throw std::runtime_error(std::string(name) + " must be at least 16 characters");
+    }
+  }
+  if ((!config.finance_key.empty() &&
+       (config.finance_key == config.operator_key || config.finance_key == config.auditor_key)) ||
+      (!config.auditor_key.empty() && config.auditor_key == config.operator_key)) {
+    throw std::runtime_error("the operator, finance and auditor keys must all differ");
   }
   const auto is_upper = [](char c) { return c >= 'A' && c <= 'Z'; };
   if (config.currency.size() != 3 ||
@@ -114,6 +175,38 @@ Config LoadConfig(const std::optional<std::string>& file,
   }
   if (!config.metrics_listen.empty() && config.metrics_listen.find(':') == std::string::npos) {
     throw std::runtime_error("COALITION_METRICS_LISTEN must be host:port (or empty for none)");
+  }
+  if (config.tls_cert_file.empty() != config.tls_key_file.empty()) {
+    throw std::runtime_error("COALITION_TLS_CERT_FILE and COALITION_TLS_KEY_FILE go together");
+  }
+  if (!config.tls_client_ca_file.empty() && config.tls_cert_file.empty()) {
+    throw std::runtime_error("COALITION_TLS_CLIENT_CA_FILE (mTLS) needs server TLS too");
+  }
+  if (config.tls_cert_file.empty() && !config.dev_mode && !config.allow_insecure) {
+    throw std::runtime_error(
+        "TLS is required outside dev mode: set COALITION_TLS_CERT_FILE and "
+        "COALITION_TLS_KEY_FILE (or COALITION_ALLOW_INSECURE=1 behind a TLS-terminating proxy)");
+  }
+  if (config.pii_keys.empty() && config.dev_mode) {
+    // Throwaway keys: profiles written in this run are unreadable after it.
+    config.pii_keys = {{"dev", crypto::RandomBytes(crypto::PiiKeyRing::kKeyBytes)}};
+    config.pii_active_key_id = "dev";
+    if (config.pii_index_key.empty()) {
+      config.pii_index_key = crypto::RandomBytes(crypto::PiiKeyRing::kKeyBytes);
+    }
+  }
+  if (config.pii_keys.empty() || config.pii_index_key.empty()) {
+    throw std::runtime_error(
+        "COALITION_PII_KEYS and COALITION_PII_INDEX_KEY are required outside dev mode");
+  }
+  if (config.pii_active_key_id.empty() && config.pii_keys.size() == 1) {
+    config.pii_active_key_id = config.pii_keys.begin()->first;
+  }
+  try {
+    // Throws on a wrong key size or an active id that is not listed.
+    crypto::PiiKeyRing(config.pii_keys, config.pii_active_key_id, config.pii_index_key);
+  } catch (const std::invalid_argument& e) {
+    throw std::runtime_error(e.what());
   }
   return config;
 }

@@ -1,6 +1,8 @@
 #include "app/server.h"
 
 #include <algorithm>
+#include <fstream>
+#include <sstream>
 #include <stdexcept>
 
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
@@ -11,6 +13,7 @@
 #include <spdlog/spdlog.h>
 
 #include "crypto/crypto.h"
+#include "rpc/malformed_request.h"
 #include "storage/migrations.h"
 
 namespace coalition::app {
@@ -20,45 +23,80 @@ storage::DatabaseOptions DatabaseOptionsFrom(const Config& config) {
   storage::DatabaseOptions options;
   options.url = config.database_url;
   options.pool_size = config.db_pool_size;
+  options.statement_timeout = std::chrono::milliseconds(config.db_statement_timeout_ms);
   return options;
+}
+
+std::string ReadPemFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream contents;
+  contents << in.rdbuf();
+  if (!in || contents.str().empty()) throw std::runtime_error("cannot read " + path);
+  return contents.str();
+}
+
+// TLS when configured (required outside dev mode, see LoadConfig); with a
+// client CA, client certificates are requested and verified but optional,
+// so API keys keep working beside mTLS identities.
+std::shared_ptr<grpc::ServerCredentials> ServerCredentials(const Config& config) {
+  if (config.tls_cert_file.empty()) return grpc::InsecureServerCredentials();
+  grpc::SslServerCredentialsOptions options(
+      config.tls_client_ca_file.empty() ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
+                                        : GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY);
+  options.pem_key_cert_pairs.push_back(
+      {ReadPemFile(config.tls_key_file), ReadPemFile(config.tls_cert_file)});
+  if (!config.tls_client_ca_file.empty()) {
+    options.pem_root_certs = ReadPemFile(config.tls_client_ca_file);
+  }
+  return grpc::SslServerCredentials(options);
 }
 
 std::string PageTokenSecret(const Config& config) {
   return config.page_token_secret.empty() ? crypto::RandomBytes(32) : config.page_token_secret;
 }
 
-constexpr int kMaxMessageBytes = 1 << 20;
-
 }  // namespace
 
 CoalitionServer::CoalitionServer(const Config& config, const domain::Clock* clock)
     : config_(config),
       clock_(clock != nullptr ? *clock : system_clock_),
+      pii_keys_(config.pii_keys, config.pii_active_key_id, config.pii_index_key),
       database_(DatabaseOptionsFrom(config)),
-      ledger_store_(database_),
+      ledger_store_(database_, pii_keys_),
       partner_store_(database_),
       settlement_store_(database_),
+      audit_log_(database_),
+      rate_limiter_(config.rate_limit_per_second, config.rate_limit_burst),
       ledger_(ledger_store_, config.currency, clock_, config.hold_max_ttl_seconds,
               domain::ProgrammeRules{config.lot_lifetime_days, config.inactivity_lapse_days,
                                      config.signup_bonus_points}),
       partner_admin_(partner_store_),
       pricing_(partner_store_, ledger_),
       settlement_(settlement_store_, partner_store_, config.currency),
-      authenticator_(partner_store_, config.operator_key, config.finance_key,
+      authenticator_(partner_store_,
+                     rpc::StaffKeys{config.operator_key, config.finance_key, config.auditor_key},
                      std::chrono::seconds(config.key_cache_seconds)),
       page_tokens_(PageTokenSecret(config)),
       partner_service_(ledger_, pricing_, authenticator_, page_tokens_),
-      admin_service_(partner_admin_, ledger_, authenticator_, page_tokens_, &settlement_),
-      settlement_service_(settlement_, authenticator_, page_tokens_) {}
+      admin_service_(partner_admin_, ledger_, authenticator_, page_tokens_,
+                     pii_keys_.active_key_id(), &settlement_),
+      settlement_service_(settlement_, authenticator_, page_tokens_) {
+  authenticator_.AttachAuditLog(&audit_log_);
+  authenticator_.AttachRateLimiter(&rate_limiter_);
+  admin_service_.AttachAuditLog(&audit_log_);
+}
 
 CoalitionServer::~CoalitionServer() {
   if (server_) Shutdown(std::chrono::milliseconds(0));
 }
 
 void CoalitionServer::Start() {
-  const auto report = storage::ApplyMigrations(config_.database_url);
-  spdlog::info(R"({{"event":"migrations","applied":{},"already_applied":{}}})", report.applied,
-               report.already_applied);
+  if (config_.apply_migrations) {
+    const auto report = storage::ApplyMigrations(config_.database_url);
+    spdlog::info(R"({{"event":"migrations","applied":{},"already_applied":{}}})", report.applied,
+                 report.already_applied);
+  }
+  SealLegacyProfiles();
 
   if (!config_.metrics_listen.empty()) {
     metrics_ = std::make_unique<metrics::MetricsEndpoint>(config_.metrics_listen);
@@ -68,12 +106,12 @@ void CoalitionServer::Start() {
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
-  // TODO(issue 9): TLS outside dev mode.
-  builder.AddListeningPort(config_.listen, grpc::InsecureServerCredentials(), &port_);
+  builder.AddListeningPort(config_.listen, ServerCredentials(config_), &port_);
   builder.RegisterService(&partner_service_);
   builder.RegisterService(&admin_service_);
   builder.RegisterService(&settlement_service_);
-  builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
+  builder.SetMaxReceiveMessageSize(config_.max_message_bytes);
+  builder.experimental().SetInterceptorCreators(rpc::MalformedRequestInterceptors());
   // libpqxx blocks, so each in-flight call holds a thread. gRPC's sync server
   // refuses calls (RESOURCE_EXHAUSTED) once its thread quota is used up rather
   // than queueing them, so the quota is a multiple of the pool: a burst of
@@ -95,7 +133,26 @@ void CoalitionServer::Start() {
   }
   server_->GetHealthCheckService()->SetServingStatus(true);
   sweeper_ = std::thread([this] { SweepHolds(); });
-  spdlog::info(R"({{"event":"listening","address":"{}","port":{}}})", config_.listen, port_);
+  spdlog::info(R"({{"event":"listening","address":"{}","port":{},"tls":{},"mtls":{}}})",
+               config_.listen, port_, !config_.tls_cert_file.empty(),
+               !config_.tls_client_ca_file.empty());
+}
+
+void CoalitionServer::SealLegacyProfiles() {
+  // Profiles written before PII encryption are plaintext until sealed; do it
+  // before serving so no plaintext outlives the upgrade. Rotation to a new
+  // key is left to `coalitionctl keys rotate`.
+  int64_t sealed = 0;
+  for (;;) {
+    auto step = ledger_.RotatePiiKeys(0, /*legacy_only=*/true);
+    if (!step) {
+      throw std::runtime_error("sealing plaintext member profiles failed: " +
+                               step.error().reason);
+    }
+    sealed += step->resealed;
+    if (step->remaining == 0 || step->resealed == 0) break;
+  }
+  if (sealed > 0) spdlog::info(R"({{"event":"pii_sealed_legacy_profiles","count":{}}})", sealed);
 }
 
 void CoalitionServer::SweepHolds() {

@@ -10,6 +10,7 @@
 
 #include "app/config.h"
 #include "metrics/metrics.h"
+#include "crypto/pii.h"
 #include "rpc/admin_service.h"
 #include "rpc/auth.h"
 #include "rpc/page_token.h"
@@ -48,14 +49,18 @@ class CoalitionServer {
   // Expires due points in batches (lot expiry, inactivity lapse).
   void RunExpiryJob();
   void SweepHolds();
+  void SealLegacyProfiles();
 
   Config config_;
   domain::SystemClock system_clock_;
   const domain::Clock& clock_;
+  crypto::PiiKeyRing pii_keys_;
   storage::Database database_;
   storage::PgLedgerStore ledger_store_;
   storage::PgPartnerStore partner_store_;
   storage::PgSettlementStore settlement_store_;
+  storage::PgAuditLog audit_log_;
+  domain::RateLimiter rate_limiter_;
   service::LedgerService ledger_;
   service::PartnerAdmin partner_admin_;
   service::PricingService pricing_;

@@ -19,6 +19,8 @@ std::string Base64UrlEncode(std::string_view data);
 bool Base64UrlDecode(std::string_view text, std::string& out);
 
 std::string HexEncode(std::string_view data);
+// Returns false on an odd length or a character outside [0-9a-fA-F].
+bool HexDecode(std::string_view text, std::string& out);
 
 // Comparison whose time does not depend on where the inputs differ.
 bool ConstantTimeEquals(std::string_view a, std::string_view b);

@@ -20,5 +20,8 @@ inline constexpr int32_t kDefaultHoldTtlSeconds = 15 * 60;
 inline constexpr int32_t kMaxHoldTtlSeconds = 7 * 24 * 60 * 60;
 // How long refunded points whose lot expired meanwhile stay spendable.
 inline constexpr int64_t kRefundGraceSeconds = 30 * 24 * 60 * 60;
+// Member profiles re-sealed per transaction by key rotation.
+inline constexpr int kDefaultPiiRotationBatch = 500;
+inline constexpr int kMaxPiiRotationBatch = 10'000;
 
 }  // namespace coalition::domain

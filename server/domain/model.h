@@ -292,3 +292,34 @@ struct LedgerReport {
 };
 
 }  // namespace coalition::domain
+
+namespace coalition::domain {
+
+// One step of bringing member profiles to the active PII key.
+struct PiiRotationStep {
+  int64_t resealed = 0;
+  // Rows still under another key (or still plaintext) after this step.
+  int64_t remaining = 0;
+};
+
+}  // namespace coalition::domain
+
+namespace coalition::domain {
+
+// One row of the audit log (SPEC §8): an administrative or settlement call.
+struct AuditRecord {
+  int64_t id = 0;
+  Timestamp occurred_at{};
+  std::string actor;
+  std::string role;
+  std::string method;
+  std::string request_id;
+  int code = 0;
+  std::string reason;
+  // JSON documents, empty when not recorded; never secrets or PII.
+  std::string request_json;
+  std::string before_json;
+  std::string after_json;
+};
+
+}  // namespace coalition::domain

@@ -22,7 +22,10 @@ constexpr std::string_view kGetRedemptionPolicy = "/coalition.v1.AdminService/Ge
 constexpr std::string_view kSetPartnerEconomics = "/coalition.v1.AdminService/SetPartnerEconomics";
 constexpr std::string_view kListPartnerEconomics =
     "/coalition.v1.AdminService/ListPartnerEconomics";
+constexpr std::string_view kRotatePiiKeys = "/coalition.v1.AdminService/RotatePiiKeys";
+constexpr std::string_view kListAuditEvents = "/coalition.v1.AdminService/ListAuditEvents";
 constexpr std::string_view kPartnerListScope = "partners";
+constexpr std::string_view kAuditListScope = "audit";
 
 // The partner named by a request's `partner` oneof.
 template <typename Request>
@@ -90,7 +93,7 @@ grpc::Status AdminServiceImpl::CreatePartner(grpc::ServerContext* context,
     ToProto(created->key, response->mutable_api_key());
     response->set_api_key_secret(created->secret);
     return Ok{};
-  });
+  }, request, response);
 }
 
 grpc::Status AdminServiceImpl::ListPartners(grpc::ServerContext* context,
@@ -115,7 +118,7 @@ grpc::Status AdminServiceImpl::ListPartners(grpc::ServerContext* context,
       response->set_next_page_token(page_tokens_.Encode(kPartnerListScope, partners->back().id));
     }
     return Ok{};
-  });
+  }, request, response);
 }
 
 grpc::Status AdminServiceImpl::CreateApiKey(grpc::ServerContext* context,
@@ -129,7 +132,7 @@ grpc::Status AdminServiceImpl::CreateApiKey(grpc::ServerContext* context,
     ToProto(created->key, response->mutable_api_key());
     response->set_api_key_secret(created->secret);
     return Ok{};
-  });
+  }, request, response);
 }
 
 grpc::Status AdminServiceImpl::RevokeApiKey(grpc::ServerContext* context,
@@ -143,11 +146,11 @@ grpc::Status AdminServiceImpl::RevokeApiKey(grpc::ServerContext* context,
     auth_.ForgetCachedKeys();
     ToProto(*revoked, response->mutable_api_key());
     return Ok{};
-  });
+  }, request, response);
 }
 
 grpc::Status AdminServiceImpl::VerifyLedger(grpc::ServerContext* context,
-                                            const v1::VerifyLedgerRequest*,
+                                            const v1::VerifyLedgerRequest* request,
                                             v1::VerifyLedgerResponse* response) {
   return RunCall(auth_, *context, kVerifyLedger, "", [&](const Principal&) -> Result<Ok> {
     auto report = ledger_.Verify();
@@ -162,22 +165,29 @@ grpc::Status AdminServiceImpl::VerifyLedger(grpc::ServerContext* context,
       for (const auto& example : check.examples) out->add_examples(example);
     }
     return Ok{};
-  });
+  }, request, response);
 }
 
 grpc::Status AdminServiceImpl::SetRedemptionPolicy(grpc::ServerContext* context,
                                                    const v1::SetRedemptionPolicyRequest* request,
                                                    v1::RedemptionPolicyResponse* response) {
+  std::string before;
   return RunCall(auth_, *context, kSetRedemptionPolicy, "", [&](const Principal&) -> Result<Ok> {
     auto partner_id = PartnerIdOf(*request);
     if (!partner_id) return partner_id.error();
     auto policy = FromProto(request->policy());
     if (!policy) return policy.error();
+    // For the audit log: the policy this call replaces.
+    if (auto current = partners_.GetRedemptionPolicy(*partner_id, request->partner_code())) {
+      v1::RedemptionPolicyResponse replaced;
+      ToProto(*current, &replaced);
+      before = AuditJson(replaced);
+    }
     auto set = partners_.SetRedemptionPolicy(*partner_id, request->partner_code(), *policy);
     if (!set) return set.error();
     ToProto(*set, response);
     return Ok{};
-  });
+  }, request, response, &before);
 }
 
 grpc::Status AdminServiceImpl::GetRedemptionPolicy(grpc::ServerContext* context,
@@ -190,7 +200,63 @@ grpc::Status AdminServiceImpl::GetRedemptionPolicy(grpc::ServerContext* context,
     if (!found) return found.error();
     ToProto(*found, response);
     return Ok{};
-  });
+  }, request, response);
+}
+
+grpc::Status AdminServiceImpl::RotatePiiKeys(grpc::ServerContext* context,
+                                             const v1::RotatePiiKeysRequest* request,
+                                             v1::RotatePiiKeysResponse* response) {
+  return RunCall(auth_, *context, kRotatePiiKeys, "", [&](const Principal&) -> Result<Ok> {
+    auto step = ledger_.RotatePiiKeys(request->batch_size());
+    if (!step) return step.error();
+    response->set_resealed(step->resealed);
+    response->set_remaining(step->remaining);
+    response->set_active_key_id(active_pii_key_id_);
+    return Ok{};
+  }, request, response);
+}
+
+grpc::Status AdminServiceImpl::ListAuditEvents(grpc::ServerContext* context,
+                                               const v1::ListAuditEventsRequest* request,
+                                               v1::ListAuditEventsResponse* response) {
+  return RunCall(auth_, *context, kListAuditEvents, "", [&](const Principal&) -> Result<Ok> {
+    if (request->page_size() < 0 || request->page_size() > domain::kMaxPageSize) {
+      return domain::Error::InvalidArgument(
+          "page_size", "must be between 0 (default) and " + std::to_string(domain::kMaxPageSize));
+    }
+    const int page_size =
+        request->page_size() == 0 ? domain::kDefaultPageSize : request->page_size();
+    int64_t before = 0;
+    if (!request->page_token().empty()) {
+      auto position = page_tokens_.Decode(request->page_token(), kAuditListScope);
+      if (!position) {
+        return domain::Error::InvalidArgument("page_token", "is not a valid page token",
+                                              "INVALID_PAGE_TOKEN");
+      }
+      before = *position;
+    }
+    if (audit_ == nullptr) return domain::Error::Internal("no audit log");
+    auto records = audit_->List(before, page_size);
+    if (!records) return records.error();
+    for (const auto& record : *records) {
+      auto* out = response->add_events();
+      out->set_event_id(std::to_string(record.id));
+      rpc::ToProto(record.occurred_at, out->mutable_occurred_at());
+      out->set_actor(record.actor);
+      out->set_role(record.role);
+      out->set_method(record.method);
+      out->set_request_id(record.request_id);
+      out->set_code(record.code);
+      out->set_reason(record.reason);
+      out->set_request_json(record.request_json);
+      out->set_before_json(record.before_json);
+      out->set_after_json(record.after_json);
+    }
+    if (static_cast<int>(records->size()) == page_size) {
+      response->set_next_page_token(page_tokens_.Encode(kAuditListScope, records->back().id));
+    }
+    return Ok{};
+  }, request);
 }
 
 grpc::Status AdminServiceImpl::SetPartnerEconomics(grpc::ServerContext* context,

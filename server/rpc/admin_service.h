@@ -13,11 +13,13 @@ class AdminServiceImpl final : public coalition::v1::AdminService::Service {
   // Without `settlement`, the partner economics RPCs are UNIMPLEMENTED.
   AdminServiceImpl(service::PartnerAdmin& partners, service::LedgerService& ledger,
                    const Authenticator& auth, const PageTokenCodec& page_tokens,
+                   std::string active_pii_key_id,
                    service::SettlementService* settlement = nullptr)
       : partners_(partners),
         ledger_(ledger),
         auth_(auth),
         page_tokens_(page_tokens),
+        active_pii_key_id_(std::move(active_pii_key_id)),
         settlement_(settlement) {}
 
   grpc::Status CreatePartner(grpc::ServerContext* context,
@@ -43,12 +45,22 @@ class AdminServiceImpl final : public coalition::v1::AdminService::Service {
   grpc::Status ListPartnerEconomics(grpc::ServerContext* context,
                                     const v1::ListPartnerEconomicsRequest* request,
                                     v1::ListPartnerEconomicsResponse* response) override;
+  grpc::Status RotatePiiKeys(grpc::ServerContext* context, const v1::RotatePiiKeysRequest* request,
+                             v1::RotatePiiKeysResponse* response) override;
+  grpc::Status ListAuditEvents(grpc::ServerContext* context,
+                               const v1::ListAuditEventsRequest* request,
+                               v1::ListAuditEventsResponse* response) override;
+
+  // Where ListAuditEvents reads from (the same log RunCall appends to).
+  void AttachAuditLog(service::AuditLog* audit) { audit_ = audit; }
 
  private:
   service::PartnerAdmin& partners_;
   service::LedgerService& ledger_;
   const Authenticator& auth_;
   const PageTokenCodec& page_tokens_;
+  const std::string active_pii_key_id_;
+  service::AuditLog* audit_ = nullptr;
   service::SettlementService* settlement_;
 };
 

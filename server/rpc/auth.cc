@@ -3,67 +3,131 @@
 #include <algorithm>
 #include <array>
 
+#include <grpcpp/security/auth_context.h>
+
 #include "crypto/crypto.h"
 #include "service/ledger_service.h"
 
 namespace coalition::rpc {
 namespace {
 
+// Roles as bits, so a table row reads as the set of roles it allows.
+constexpr unsigned kPartner = 1u << static_cast<int>(Role::kPartner);
+constexpr unsigned kOperator = 1u << static_cast<int>(Role::kOperator);
+constexpr unsigned kFinance = 1u << static_cast<int>(Role::kFinance);
+constexpr unsigned kAuditor = 1u << static_cast<int>(Role::kAuditor);
+
+enum class Effect { kRead, kWrite };
+
 struct MethodRoles {
   std::string_view method;
-  bool operator_allowed;
-  bool partner_allowed;
+  unsigned roles;
+  Effect effect;
 };
 
+// The one table of who may call what. The auditor only reads; finance reads
+// what settlement needs; partners reach only PartnerService, whose calls act
+// as the calling partner.
 constexpr std::array kMethodRoles = {
-    MethodRoles{"/coalition.v1.PartnerService/EnrollMember", false, true},
-    MethodRoles{"/coalition.v1.PartnerService/GetMember", false, true},
-    MethodRoles{"/coalition.v1.PartnerService/Accrue", false, true},
-    MethodRoles{"/coalition.v1.PartnerService/Redeem", false, true},
-    MethodRoles{"/coalition.v1.PartnerService/ListTransactions", false, true},
-    MethodRoles{"/coalition.v1.PartnerService/HoldPoints", false, true},
-    MethodRoles{"/coalition.v1.PartnerService/CapturePoints", false, true},
-    MethodRoles{"/coalition.v1.PartnerService/VoidHold", false, true},
-    MethodRoles{"/coalition.v1.PartnerService/QuotePrice", false, true},
-    MethodRoles{"/coalition.v1.PartnerService/GetPurchase", false, true},
-    MethodRoles{"/coalition.v1.PartnerService/RefundPurchase", false, true},
-    MethodRoles{"/coalition.v1.AdminService/CreatePartner", true, false},
-    MethodRoles{"/coalition.v1.AdminService/ListPartners", true, false},
-    MethodRoles{"/coalition.v1.AdminService/CreateApiKey", true, false},
-    MethodRoles{"/coalition.v1.AdminService/RevokeApiKey", true, false},
-    MethodRoles{"/coalition.v1.AdminService/VerifyLedger", true, false},
-    MethodRoles{"/coalition.v1.AdminService/SetRedemptionPolicy", true, false},
-    MethodRoles{"/coalition.v1.AdminService/GetRedemptionPolicy", true, false},
-    MethodRoles{"/coalition.v1.AdminService/SetPartnerEconomics", true, false},
-    MethodRoles{"/coalition.v1.AdminService/ListPartnerEconomics", true, false},
-    MethodRoles{"/coalition.v1.SettlementService/RunSettlement", true, false},
-    MethodRoles{"/coalition.v1.SettlementService/GetSettlementBatch", true, false},
-    MethodRoles{"/coalition.v1.SettlementService/ListSettlementBatches", true, false},
-    MethodRoles{"/coalition.v1.SettlementService/GetStatement", true, false},
+    MethodRoles{"/coalition.v1.PartnerService/EnrollMember", kPartner, Effect::kWrite},
+    MethodRoles{"/coalition.v1.PartnerService/GetMember", kPartner, Effect::kRead},
+    MethodRoles{"/coalition.v1.PartnerService/Accrue", kPartner, Effect::kWrite},
+    MethodRoles{"/coalition.v1.PartnerService/Redeem", kPartner, Effect::kWrite},
+    MethodRoles{"/coalition.v1.PartnerService/ListTransactions", kPartner, Effect::kRead},
+    MethodRoles{"/coalition.v1.PartnerService/HoldPoints", kPartner, Effect::kWrite},
+    MethodRoles{"/coalition.v1.PartnerService/CapturePoints", kPartner, Effect::kWrite},
+    MethodRoles{"/coalition.v1.PartnerService/VoidHold", kPartner, Effect::kWrite},
+    MethodRoles{"/coalition.v1.PartnerService/QuotePrice", kPartner, Effect::kRead},
+    MethodRoles{"/coalition.v1.AdminService/CreatePartner", kOperator, Effect::kWrite},
+    MethodRoles{"/coalition.v1.AdminService/ListPartners", kOperator | kFinance | kAuditor,
+                Effect::kRead},
+    MethodRoles{"/coalition.v1.AdminService/CreateApiKey", kOperator, Effect::kWrite},
+    MethodRoles{"/coalition.v1.AdminService/RevokeApiKey", kOperator, Effect::kWrite},
+    MethodRoles{"/coalition.v1.AdminService/VerifyLedger", kOperator | kFinance | kAuditor,
+                Effect::kRead},
+    MethodRoles{"/coalition.v1.AdminService/SetRedemptionPolicy", kOperator, Effect::kWrite},
+    MethodRoles{"/coalition.v1.AdminService/GetRedemptionPolicy", kOperator | kFinance | kAuditor,
+                Effect::kRead},
+    MethodRoles{"/coalition.v1.AdminService/RotatePiiKeys", kOperator, Effect::kWrite},
+    MethodRoles{"/coalition.v1.AdminService/ListAuditEvents", kOperator | kAuditor,
+                Effect::kRead},
+    MethodRoles{"/coalition.v1.PartnerService/GetPurchase", kPartner, Effect::kRead},
+    MethodRoles{"/coalition.v1.PartnerService/RefundPurchase", kPartner, Effect::kWrite},
+    MethodRoles{"/coalition.v1.AdminService/SetPartnerEconomics", kOperator, Effect::kWrite},
+    MethodRoles{"/coalition.v1.AdminService/ListPartnerEconomics", kOperator | kFinance | kAuditor,
+                Effect::kRead},
+    MethodRoles{"/coalition.v1.SettlementService/RunSettlement", kOperator | kFinance,
+                Effect::kWrite},
+    MethodRoles{"/coalition.v1.SettlementService/GetSettlementBatch",
+                kOperator | kFinance | kAuditor, Effect::kRead},
+    MethodRoles{"/coalition.v1.SettlementService/ListSettlementBatches",
+                kOperator | kFinance | kAuditor, Effect::kRead},
+    MethodRoles{"/coalition.v1.SettlementService/GetStatement", kOperator | kFinance | kAuditor,
+                Effect::kRead},
 };
 
-// The finance role: settlement, and reading partner economics.
-constexpr std::array kFinanceMethods = {
-    std::string_view{"/coalition.v1.AdminService/ListPartnerEconomics"},
-    std::string_view{"/coalition.v1.SettlementService/RunSettlement"},
-    std::string_view{"/coalition.v1.SettlementService/GetSettlementBatch"},
-    std::string_view{"/coalition.v1.SettlementService/ListSettlementBatches"},
-    std::string_view{"/coalition.v1.SettlementService/GetStatement"},
-};
+const MethodRoles* Find(std::string_view method) {
+  for (const auto& entry : kMethodRoles) {
+    if (entry.method == method) return &entry;
+  }
+  return nullptr;
+}
 
 domain::Error Unauthenticated(std::string message) {
   return {domain::ErrorCode::kUnauthenticated, "UNAUTHENTICATED", std::move(message), {}};
 }
 
+// Staff keys are compared by hash, in constant time; an unset key matches
+// nothing (no key hashes to the empty string).
+std::string HashIfSet(const std::string& key) {
+  return key.empty() ? std::string() : crypto::Sha256(key);
+}
+
+// The partner code a verified client certificate carries: its subject CN, or
+// else a DNS SAN, that has the shape of a partner code. Only set when the
+// server requested and verified the certificate (mTLS configured).
+std::optional<std::string> CertifiedPartnerCode(const grpc::ServerContext& context) {
+  const auto auth = context.auth_context();
+  if (!auth || !auth->IsPeerAuthenticated()) return std::nullopt;
+  const auto is_code = [](std::string_view text) {
+    if (text.size() < 2 || text.size() > 32) return false;
+    for (char c : text) {
+      if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return false;
+    }
+    return true;
+  };
+  for (const char* property : {"x509_common_name", "x509_subject_alternative_name"}) {
+    for (const auto& value : auth->FindPropertyValues(property)) {
+      const std::string_view text(value.data(), value.size());
+      if (is_code(text)) return std::string(text);
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
-Authenticator::Authenticator(service::PartnerStore& partners, const std::string& operator_key,
-                             const std::string& finance_key,
-                             std::chrono::milliseconds key_cache_ttl)
-    : partners_(partners),
-      operator_key_hash_(crypto::Sha256(operator_key)),
-      finance_key_hash_(finance_key.empty() ? "" : crypto::Sha256(finance_key)),
-      key_cache_ttl_(key_cache_ttl) {}
+std::string_view RoleName(Role role) {
+  switch (role) {
+    case Role::kOperator: return "OPERATOR";
+    case Role::kPartner: return "PARTNER";
+    case Role::kFinance: return "FINANCE";
+    case Role::kAuditor: return "AUDITOR";
+    case Role::kNone: return "NONE";
+  }
+  return "NONE";
+}
+
+std::string Principal::Actor() const {
+  switch (role) {
+    case Role::kOperator: return "operator";
+    case Role::kFinance: return "finance";
+    case Role::kAuditor: return "auditor";
+    case Role::kPartner: return "partner:" + (partner ? partner->code : std::string("?"));
+    case Role::kNone: return "anonymous";
+  }
+  return "anonymous";
+}
 
 void Authenticator::ForgetCachedKeys() const {
   std::lock_guard lock(cache_mutex_);
@@ -94,24 +158,75 @@ domain::Result<domain::Partner> Authenticator::FindPartner(const std::string& ke
   return partner;
 }
 
+Authenticator::Authenticator(service::PartnerStore& partners, const std::string& operator_key)
+    : Authenticator(partners, StaffKeys{operator_key, "", ""}) {}
+
+Authenticator::Authenticator(service::PartnerStore& partners, const StaffKeys& keys,
+                             std::chrono::milliseconds key_cache_ttl)
+    : partners_(partners),
+      operator_key_hash_(HashIfSet(keys.operator_key)),
+      finance_key_hash_(HashIfSet(keys.finance_key)),
+      auditor_key_hash_(HashIfSet(keys.auditor_key)),
+      key_cache_ttl_(key_cache_ttl) {}
+
 bool Authenticator::IsAllowed(std::string_view method, Role role) {
-  if (role == Role::kFinance) {
-    return std::find(kFinanceMethods.begin(), kFinanceMethods.end(), method) !=
-           kFinanceMethods.end();
-  }
-  for (const auto& entry : kMethodRoles) {
-    if (entry.method == method) {
-      return role == Role::kOperator ? entry.operator_allowed : entry.partner_allowed;
-    }
-  }
-  return false;
+  if (role == Role::kNone) return false;
+  const auto* entry = Find(method);
+  return entry != nullptr && (entry->roles & (1u << static_cast<int>(role))) != 0;
+}
+
+bool Authenticator::Mutates(std::string_view method) {
+  const auto* entry = Find(method);
+  return entry == nullptr || entry->effect == Effect::kWrite;
+}
+
+bool Authenticator::IsAudited(std::string_view method) {
+  return method.starts_with("/coalition.v1.AdminService/") ||
+         method.starts_with("/coalition.v1.SettlementService/");
+}
+
+std::optional<Role> Authenticator::StaffRole(const std::string& key_hash) const {
+  // Every comparison runs, so timing does not tell which role a key is near.
+  const bool is_operator = crypto::ConstantTimeEquals(key_hash, operator_key_hash_);
+  const bool is_finance = crypto::ConstantTimeEquals(key_hash, finance_key_hash_);
+  const bool is_auditor = crypto::ConstantTimeEquals(key_hash, auditor_key_hash_);
+  if (is_operator) return Role::kOperator;
+  if (is_finance) return Role::kFinance;
+  if (is_auditor) return Role::kAuditor;
+  return std::nullopt;
 }
 
 domain::Result<Principal> Authenticator::Authorize(const grpc::ServerContext& context,
                                                    std::string_view method) const {
+  auto principal = Authenticate(context);
+  if (!principal) return principal;
+  if (auto denied = CheckAllowed(*principal, method)) return *denied;
+  return principal;
+}
+
+std::optional<domain::Error> Authenticator::CheckAllowed(const Principal& caller,
+                                                         std::string_view method) {
+  if (IsAllowed(method, caller.role)) return std::nullopt;
+  return domain::Error{domain::ErrorCode::kPermissionDenied, "PERMISSION_DENIED",
+                       "this credential may not call this method", {}};
+}
+
+domain::Result<Principal> Authenticator::Authenticate(const grpc::ServerContext& context) const {
   const auto& metadata = context.client_metadata();
   const auto header = metadata.find("authorization");
-  if (header == metadata.end()) return Unauthenticated("missing authorization metadata");
+  const auto certified = CertifiedPartnerCode(context);
+  if (header == metadata.end()) {
+    if (!certified) return Unauthenticated("missing authorization metadata");
+    // mTLS: the verified client certificate names the partner.
+    auto partner = partners_.FindPartnerByCode(*certified);
+    if (!partner) {
+      if (partner.error().code == domain::ErrorCode::kNotFound) {
+        return Unauthenticated("the client certificate names no partner");
+      }
+      return partner.error();
+    }
+    return Principal{Role::kPartner, std::move(partner).value()};
+  }
   const std::string_view value(header->second.data(), header->second.size());
   constexpr std::string_view kBearer = "Bearer ";
   if (value.size() <= kBearer.size() || value.substr(0, kBearer.size()) != kBearer ||
@@ -121,11 +236,8 @@ domain::Result<Principal> Authenticator::Authorize(const grpc::ServerContext& co
   const std::string key_hash = crypto::Sha256(value.substr(kBearer.size()));
 
   Principal principal{Role::kPartner, std::nullopt};
-  if (crypto::ConstantTimeEquals(key_hash, operator_key_hash_)) {
-    principal.role = Role::kOperator;
-  } else if (!finance_key_hash_.empty() &&
-             crypto::ConstantTimeEquals(key_hash, finance_key_hash_)) {
-    principal.role = Role::kFinance;
+  if (auto staff = StaffRole(key_hash)) {
+    principal.role = *staff;
   } else {
     auto partner = FindPartner(key_hash);
     if (!partner) {
@@ -135,10 +247,10 @@ domain::Result<Principal> Authenticator::Authorize(const grpc::ServerContext& co
       return partner.error();
     }
     principal.partner = std::move(partner).value();
-  }
-  if (!IsAllowed(method, principal.role)) {
-    return domain::Error{domain::ErrorCode::kPermissionDenied, "PERMISSION_DENIED",
-                         "this credential may not call this method", {}};
+    // A certificate of one partner with the key of another: refuse both.
+    if (certified && *certified != principal.partner->code) {
+      return Unauthenticated("the API key and the client certificate name different partners");
+    }
   }
   return principal;
 }

@@ -2,7 +2,10 @@
 
 #include <chrono>
 #include <exception>
+#include <typeinfo>
+#include <memory>
 
+#include <google/protobuf/util/json_util.h>
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
@@ -10,32 +13,108 @@
 #include "rpc/status.h"
 
 namespace coalition::rpc {
+namespace {
+
+// Fields whose values must never reach a log or the audit log.
+bool IsSecretField(const google::protobuf::FieldDescriptor& field) {
+  return field.name() == "api_key_secret";
+}
+
+void Audit(const Authenticator& auth, std::string_view method, std::string_view request_id,
+           const Principal& caller, const grpc::Status& status,
+           const std::optional<domain::Error>& error, const google::protobuf::Message* request,
+           const google::protobuf::Message* response, const std::string* before_json) {
+  domain::AuditRecord record;
+  record.actor = caller.Actor();
+  record.role = std::string(RoleName(caller.role));
+  record.method = std::string(method);
+  record.request_id = std::string(request_id);
+  record.code = static_cast<int>(status.error_code());
+  if (error) record.reason = error->reason;
+  if (request != nullptr) record.request_json = AuditJson(*request);
+  if (before_json != nullptr) record.before_json = *before_json;
+  if (response != nullptr && status.ok() && Authenticator::Mutates(method)) {
+    record.after_json = AuditJson(*response);
+  }
+  auto appended = auth.audit_log()->Append(record);
+  if (!appended) {
+    // The call has happened; losing its record is an operator alert.
+    spdlog::error(nlohmann::json{{"event", "audit_write_failed"},
+                                 {"method", method},
+                                 {"reason", appended.error().reason}}
+                      .dump());
+  }
+}
+
+}  // namespace
+
+std::string AuditJson(const google::protobuf::Message& message) {
+  std::unique_ptr<google::protobuf::Message> copy(message.New());
+  copy->CopyFrom(message);
+  const auto* descriptor = copy->GetDescriptor();
+  const auto* reflection = copy->GetReflection();
+  for (int i = 0; i < descriptor->field_count(); ++i) {
+    const auto* field = descriptor->field(i);
+    if (IsSecretField(*field)) reflection->ClearField(copy.get(), field);
+  }
+  google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = true;
+  std::string json;
+  if (!google::protobuf::util::MessageToJsonString(*copy, &json, options).ok()) return {};
+  return json;
+}
 
 grpc::Status RunCall(const Authenticator& auth, const grpc::ServerContext& context,
                      std::string_view method, std::string_view request_id,
-                     const CallBody& body) {
+                     const CallBody& body, const google::protobuf::Message* request,
+                     const google::protobuf::Message* response,
+                     const std::string* before_json) {
   const auto started = std::chrono::steady_clock::now();
   std::optional<domain::Error> error;
-  std::string caller = "-";
+  std::optional<grpc::Status> refused;
+  Principal caller{Role::kNone, std::nullopt};
   try {
-    auto principal = auth.Authorize(context, method);
+    // Authenticate first so a refused call is still recorded against who made it.
+    auto principal = auth.Authenticate(context);
+    if (principal) caller = *principal;
     if (!principal) {
       error = principal.error();
+    } else if (auto denied = Authenticator::CheckAllowed(caller, method)) {
+      error = std::move(denied);
     } else {
-      caller = principal->partner                   ? principal->partner->code
-               : principal->role == Role::kFinance ? "finance"
-                                                   : "operator";
-      auto outcome = body(*principal);
-      if (!outcome) error = outcome.error();
+      domain::RateLimiter::Decision decision;
+      if (caller.partner && auth.rate_limiter() != nullptr) {
+        decision = auth.rate_limiter()->TryAcquire(caller.partner->id, started);
+      }
+      if (!decision.allowed) {
+        error = domain::Error{domain::ErrorCode::kResourceExhausted, "RATE_LIMITED",
+                              "too many requests", {}};
+        refused = RateLimitedStatus(decision.retry_after);
+      } else {
+        auto outcome = body(caller);
+        if (!outcome) error = outcome.error();
+      }
     }
   } catch (const std::exception& e) {
+    // e.what() may quote a database error with request values in it: the
+    // log gets only the exception's type.
     spdlog::error(nlohmann::json{{"event", "unhandled_exception"},
                                  {"method", method},
-                                 {"what", e.what()}}
+                                 {"type", typeid(e).name()}}
                       .dump());
     error = domain::Error::Internal("internal error");
   }
-  const grpc::Status status = error ? ToStatus(*error) : grpc::Status::OK;
+  const grpc::Status status = refused ? *refused : error ? ToStatus(*error) : grpc::Status::OK;
+  if (auth.audit_log() != nullptr && Authenticator::IsAudited(method)) {
+    try {
+      Audit(auth, method, request_id, caller, status, error, request, response, before_json);
+    } catch (const std::exception& e) {
+      spdlog::error(nlohmann::json{{"event", "audit_write_failed"},
+                                   {"method", method},
+                                   {"type", typeid(e).name()}}
+                        .dump());
+    }
+  }
   const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
                           std::chrono::steady_clock::now() - started)
                           .count();
@@ -43,7 +122,7 @@ grpc::Status RunCall(const Authenticator& auth, const grpc::ServerContext& conte
                      static_cast<double>(micros) / 1e6);
   nlohmann::json line{{"event", "rpc"},
                       {"method", method},
-                      {"caller", caller},
+                      {"caller", caller.Actor()},
                       {"request_id", request_id},
                       {"code", static_cast<int>(status.error_code())},
                       {"latency_ms", static_cast<double>(micros) / 1000.0}};

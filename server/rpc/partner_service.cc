@@ -97,13 +97,31 @@ grpc::Status PartnerServiceImpl::EnrollMember(grpc::ServerContext* context,
 grpc::Status PartnerServiceImpl::GetMember(grpc::ServerContext* context,
                                            const v1::GetMemberRequest* request,
                                            v1::GetMemberResponse* response) {
-  return RunCall(auth_, *context, kGetMember, "", [&](const Principal&) -> Result<Ok> {
-    auto ref = MemberRefFromProto(request->has_card_number(), request->card_number(),
-                                  request->has_member_id(), request->member_id());
-    if (!ref) return ref.error();
-    auto member = ledger_.GetMember(*ref);
+  return RunCall(auth_, *context, kGetMember, "", [&](const Principal& caller) -> Result<Ok> {
+    domain::MemberRef ref;
+    if (request->has_email() || request->has_phone()) {
+      auto found = ledger_.FindMemberByContact(*caller.partner, request->email(),
+                                               request->phone());
+      if (!found) return found.error();
+      ref.member_id = *found;
+    } else {
+      auto parsed = MemberRefFromProto(request->has_card_number(), request->card_number(),
+                                       request->has_member_id(), request->member_id());
+      if (!parsed) return parsed.error();
+      ref = std::move(*parsed);
+    }
+    auto member = ledger_.GetMember(ref);
     if (!member) return member.error();
+    auto profile = ledger_.GetMemberProfile(*caller.partner, member->id);
+    if (!profile) return profile.error();
     ToProto(*member, response->mutable_member());
+    if (*profile) {
+      auto* out = response->mutable_profile();
+      out->set_given_name((*profile)->given_name);
+      out->set_family_name((*profile)->family_name);
+      out->set_email((*profile)->email);
+      out->set_phone((*profile)->phone);
+    }
     return Ok{};
   });
 }

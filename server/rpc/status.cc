@@ -70,4 +70,22 @@ const char* StatusCodeName(grpc::StatusCode code) {
   }
 }
 
+grpc::Status RateLimitedStatus(std::chrono::nanoseconds retry_after) {
+  const auto code = grpc::StatusCode::RESOURCE_EXHAUSTED;
+  const std::string message = "too many requests from this partner; retry later";
+  google::rpc::ErrorInfo info;
+  info.set_reason("RATE_LIMITED");
+  info.set_domain(kErrorDomain);
+  google::rpc::RetryInfo retry;
+  const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(retry_after);
+  retry.mutable_retry_delay()->set_seconds(seconds.count());
+  retry.mutable_retry_delay()->set_nanos(static_cast<int32_t>((retry_after - seconds).count()));
+  google::rpc::Status details;
+  details.set_code(static_cast<int>(code));
+  details.set_message(message);
+  details.add_details()->PackFrom(info);
+  details.add_details()->PackFrom(retry);
+  return grpc::Status(code, message, details.SerializeAsString());
+}
+
 }  // namespace coalition::rpc

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <chrono>
+
 #include <grpcpp/support/status.h>
 
 #include "domain/error.h"
@@ -14,5 +16,8 @@ grpc::Status ToStatus(const domain::Error& error);
 
 // The canonical name of `code` ("OK", "NOT_FOUND", ...), for metrics labels.
 const char* StatusCodeName(grpc::StatusCode code);
+// RESOURCE_EXHAUSTED/RATE_LIMITED with a google.rpc.RetryInfo saying when a
+// retry may succeed.
+grpc::Status RateLimitedStatus(std::chrono::nanoseconds retry_after);
 
 }  // namespace coalition::rpc

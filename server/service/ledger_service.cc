@@ -49,6 +49,35 @@ Result<domain::MemberView> LedgerService::GetMember(const domain::MemberRef& mem
   return store_.GetMember(member, clock_.Now());
 }
 
+Result<domain::MemberId> LedgerService::FindMemberByContact(const domain::Partner& partner,
+                                                          const std::string& email,
+                                                          const std::string& phone) {
+  if (email.empty() == phone.empty()) {
+    return Error::InvalidArgument("member", "give one of email or phone");
+  }
+  if (auto e = domain::ValidateProfile({"", "", email, phone})) {
+    e->field = email.empty() ? "phone" : "email";  // not "profile.*": a lookup has no profile
+    return *e;
+  }
+  auto members = store_.FindMembersByContact(partner.id, email, phone);
+  if (!members) return members.error();
+  if (members->empty()) return Error::NotFound("MEMBER_NOT_FOUND", "member not found");
+  if (members->size() > 1) {
+    return Error::FailedPrecondition("MEMBER_AMBIGUOUS",
+                                     "several members match; look up by card instead");
+  }
+  return members->front();
+}
+
+Result<domain::PiiRotationStep> LedgerService::RotatePiiKeys(int batch_size, bool legacy_only) {
+  if (batch_size < 0 || batch_size > domain::kMaxPiiRotationBatch) {
+    return Error::InvalidArgument("batch_size", "must be between 0 (default) and " +
+                                                    std::to_string(domain::kMaxPiiRotationBatch));
+  }
+  return store_.RotatePiiKeys(batch_size == 0 ? domain::kDefaultPiiRotationBatch : batch_size,
+                              legacy_only);
+}
+
 Result<domain::AccrueResult> LedgerService::Accrue(const domain::Partner& partner,
                                                    const domain::AccrueCommand& command) {
   if (auto e = domain::ValidateAccrue(command, programme_currency_)) return *e;

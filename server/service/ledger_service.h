@@ -58,6 +58,19 @@ class LedgerService {
   Result<domain::ExpiryRun> ExpireLots(int limit);
   Result<std::vector<domain::BreakageLine>> BreakageReport(domain::Timestamp from,
                                                            domain::Timestamp to);
+  // Member PII for the partner that supplied it (see LedgerStore).
+  Result<std::optional<domain::MemberProfile>> GetMemberProfile(const domain::Partner& partner,
+                                                                domain::MemberId member) {
+    return store_.GetMemberProfile(member, partner.id);
+  }
+  // The member whose profile `partner` supplied with this email (or phone:
+  // exactly one of them is set). NOT_FOUND/MEMBER_NOT_FOUND when none;
+  // FAILED_PRECONDITION/MEMBER_AMBIGUOUS when several share it.
+  Result<domain::MemberId> FindMemberByContact(const domain::Partner& partner,
+                                               const std::string& email,
+                                               const std::string& phone);
+  // One batch of re-sealing member profiles under the active PII key.
+  Result<domain::PiiRotationStep> RotatePiiKeys(int batch_size, bool legacy_only = false);
 
   const std::string& programme_currency() const { return programme_currency_; }
 

@@ -80,6 +80,21 @@ class LedgerStore {
                                                       const domain::RefundCommand& command,
                                                       domain::Timestamp now,
                                                       domain::Timestamp grace_expires_at) = 0;
+  // Member PII, sealed at rest (crypto/pii.h). The profile `partner`
+  // supplied for `member`, decrypted; nothing when that partner supplied none
+  // (another partner's profile is invisible). INTERNAL/PII_UNREADABLE when
+  // its key is not configured or it does not authenticate.
+  virtual Result<std::optional<domain::MemberProfile>> GetMemberProfile(
+      domain::MemberId member, domain::PartnerId partner) = 0;
+  // Members whose profile `partner` supplied with this email (or, when
+  // `email` is empty, phone), by blind index; at most two.
+  virtual Result<std::vector<domain::MemberId>> FindMembersByContact(
+      domain::PartnerId partner, const std::string& email, const std::string& phone) = 0;
+  // Re-seals up to `batch_size` profiles under the active key (with
+  // `legacy_only`, only plaintext rows from before encryption), one
+  // transaction per batch. FAILED_PRECONDITION/PII_KEY_MISSING when a row's
+  // key is not configured.
+  virtual Result<domain::PiiRotationStep> RotatePiiKeys(int batch_size, bool legacy_only) = 0;
 };
 
 // Partners and their API keys. Keys are handled as SHA-256 hashes only.
@@ -138,6 +153,16 @@ class SettlementStore {
       const domain::settlement::EconomicsPeriod& period) = 0;
   virtual Result<std::vector<domain::settlement::EconomicsPeriod>> ListEconomics(
       domain::PartnerId partner) = 0;
+};
+
+// The append-only audit log. Nothing here updates or deletes a record.
+class AuditLog {
+ public:
+  virtual ~AuditLog() = default;
+  // Writes `record` (its id and time are assigned by the store).
+  virtual Result<domain::Ok> Append(const domain::AuditRecord& record) = 0;
+  // Records with id < `before` (0: from the newest), newest first.
+  virtual Result<std::vector<domain::AuditRecord>> List(int64_t before, int limit) = 0;
 };
 
 }  // namespace coalition::service

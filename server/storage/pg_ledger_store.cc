@@ -135,9 +135,7 @@ Result<domain::EnrollResult> PgLedgerStore::Enroll(const domain::Partner& partne
                                       "this card already belongs to a member");
         }
         if (!command.profile.empty()) {
-          tx.exec_prepared0("insert_profile", member_id, partner.id, command.profile.given_name,
-                            command.profile.family_name, command.profile.email,
-                            command.profile.phone);
+          InsertSealedProfile(tx, pii_keys_, member_id, partner.id, command.profile);
         }
         // A new member has no holds: the time only matters for their expiry.
         domain::EnrollResult result{*LoadMember(tx, member_id, domain::Timestamp{})};

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "crypto/pii.h"
 #include "service/ports.h"
 #include "storage/database.h"
 
@@ -7,7 +8,8 @@ namespace coalition::storage {
 
 class PgLedgerStore final : public service::LedgerStore {
  public:
-  explicit PgLedgerStore(Database& database) : database_(database) {}
+  PgLedgerStore(Database& database, const crypto::PiiKeyRing& pii_keys)
+      : database_(database), pii_keys_(pii_keys) {}
 
   domain::Result<domain::EnrollResult> Enroll(const domain::Partner& partner,
                                               const domain::EnrollCommand& command,
@@ -47,10 +49,21 @@ class PgLedgerStore final : public service::LedgerStore {
                                                       const domain::RefundCommand& command,
                                                       domain::Timestamp now,
                                                       domain::Timestamp grace_expires_at) override;
+  domain::Result<std::optional<domain::MemberProfile>> GetMemberProfile(
+      domain::MemberId member, domain::PartnerId partner) override;
+  domain::Result<std::vector<domain::MemberId>> FindMembersByContact(
+      domain::PartnerId partner, const std::string& email, const std::string& phone) override;
+  domain::Result<domain::PiiRotationStep> RotatePiiKeys(int batch_size, bool legacy_only) override;
 
  private:
   Database& database_;
+  const crypto::PiiKeyRing& pii_keys_;
 };
+
+// Inserts `profile` for a new member, sealed under the active key
+// (pg_profile_store.cc); part of the enrolment transaction.
+void InsertSealedProfile(pqxx::work& tx, const crypto::PiiKeyRing& keys, domain::MemberId member,
+                         domain::PartnerId partner, const domain::MemberProfile& profile);
 
 class PgPartnerStore final : public service::PartnerStore {
  public:
@@ -96,6 +109,17 @@ class PgSettlementStore final : public service::SettlementStore {
       const domain::settlement::EconomicsPeriod& period) override;
   domain::Result<std::vector<domain::settlement::EconomicsPeriod>> ListEconomics(
       domain::PartnerId partner) override;
+
+ private:
+  Database& database_;
+};
+
+class PgAuditLog final : public service::AuditLog {
+ public:
+  explicit PgAuditLog(Database& database) : database_(database) {}
+
+  domain::Result<domain::Ok> Append(const domain::AuditRecord& record) override;
+  domain::Result<std::vector<domain::AuditRecord>> List(int64_t before, int limit) override;
 
  private:
   Database& database_;

@@ -106,11 +106,6 @@ WITH new_member AS (
 )
 SELECT id FROM member)~";
 
-inline constexpr const char* kInsertProfile = R"~(
-INSERT INTO member_profiles (member_id, supplied_by_partner_id, given_name, family_name,
-                             email, phone)
-VALUES ($1, $2, $3, $4, $5, $6))~";
-
 // `held` as of $2: holds past their expiry no longer count, even before the
 // sweeper has released them.
 inline constexpr const char* kGetMember = R"~(
@@ -632,5 +627,76 @@ ON CONFLICT (partner_id, effective_from) DO UPDATE SET
   issuance_price_micros = EXCLUDED.issuance_price_micros,
   redemption_rate_micros = EXCLUDED.redemption_rate_micros
 RETURNING )~";
+
+}  // namespace coalition::storage::sql
+
+// --- member PII (sealed; see crypto/pii.h) ------------------------------------
+
+namespace coalition::storage::sql {
+
+// Ciphertexts and blind indexes travel as hex; an empty index is NULL.
+inline constexpr const char* kInsertSealedProfile = R"~(
+INSERT INTO member_profiles (member_id, supplied_by_partner_id, key_id, given_name_sealed,
+                             family_name_sealed, email_sealed, phone_sealed, email_index,
+                             phone_index, sealed_at)
+VALUES ($1, $2, $3, decode($4, 'hex'), decode($5, 'hex'), decode($6, 'hex'), decode($7, 'hex'),
+        decode(nullif($8, ''), 'hex'), decode(nullif($9, ''), 'hex'), now()))~";
+
+inline constexpr const char* kProfileColumns =
+    "member_id, key_id, given_name, family_name, email, phone, "
+    "encode(given_name_sealed, 'hex'), encode(family_name_sealed, 'hex'), "
+    "encode(email_sealed, 'hex'), encode(phone_sealed, 'hex')";
+
+// Only the partner that supplied a profile reads it back.
+inline constexpr const char* kGetProfileWhere =
+    " FROM member_profiles WHERE member_id = $1 AND supplied_by_partner_id = $2";
+
+inline constexpr const char* kFindMembersByEmailIndex = R"~(
+SELECT member_id FROM member_profiles
+WHERE supplied_by_partner_id = $1 AND email_index = decode($2, 'hex')
+ORDER BY member_id LIMIT 2)~";
+
+inline constexpr const char* kFindMembersByPhoneIndex = R"~(
+SELECT member_id FROM member_profiles
+WHERE supplied_by_partner_id = $1 AND phone_index = decode($2, 'hex')
+ORDER BY member_id LIMIT 2)~";
+
+// A batch not yet under the active key $1 ($2: only legacy plaintext rows).
+// SKIP LOCKED lets two rotations (two instances) share the work.
+inline constexpr const char* kProfilesToResealWhere = R"~(
+ FROM member_profiles
+WHERE key_id IS DISTINCT FROM $1 AND (NOT $2::boolean OR key_id IS NULL)
+ORDER BY member_id LIMIT $3 FOR UPDATE SKIP LOCKED)~";
+
+inline constexpr const char* kResealProfile = R"~(
+UPDATE member_profiles SET
+  key_id = $2, given_name = NULL, family_name = NULL, email = NULL, phone = NULL,
+  given_name_sealed = decode($3, 'hex'), family_name_sealed = decode($4, 'hex'),
+  email_sealed = decode($5, 'hex'), phone_sealed = decode($6, 'hex'),
+  email_index = decode(nullif($7, ''), 'hex'), phone_index = decode(nullif($8, ''), 'hex'),
+  sealed_at = now()
+WHERE member_id = $1)~";
+
+inline constexpr const char* kCountProfilesToReseal = R"~(
+SELECT count(*) FROM member_profiles
+WHERE key_id IS DISTINCT FROM $1 AND (NOT $2::boolean OR key_id IS NULL))~";
+
+}  // namespace coalition::storage::sql
+
+// --- audit log (append-only: V0006 triggers refuse UPDATE and DELETE) ---------
+
+namespace coalition::storage::sql {
+
+inline constexpr const char* kAppendAudit = R"~(
+INSERT INTO audit_log (actor, role, method, request_id, code, reason, request, before, after)
+VALUES ($1, $2, $3, $4, $5, $6, nullif($7, '')::jsonb, nullif($8, '')::jsonb,
+        nullif($9, '')::jsonb))~";
+
+inline constexpr const char* kListAudit = R"~(
+SELECT id, (extract(epoch from occurred_at) * 1000000)::bigint, actor, role, method, request_id,
+       code, reason, coalesce(request::text, ''), coalesce(before::text, ''),
+       coalesce(after::text, '')
+FROM audit_log WHERE $1 = 0 OR id < $1
+ORDER BY id DESC LIMIT $2)~";
 
 }  // namespace coalition::storage::sql

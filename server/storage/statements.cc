@@ -3,6 +3,23 @@
 
 namespace coalition::storage {
 
+namespace {
+
+void PreparePiiStatements(pqxx::connection& connection) {
+  const std::string profile_select = std::string("SELECT ") + sql::kProfileColumns;
+  connection.prepare("insert_sealed_profile", sql::kInsertSealedProfile);
+  connection.prepare("get_profile", profile_select + sql::kGetProfileWhere);
+  connection.prepare("find_members_by_email_index", sql::kFindMembersByEmailIndex);
+  connection.prepare("find_members_by_phone_index", sql::kFindMembersByPhoneIndex);
+  connection.prepare("profiles_to_reseal", profile_select + sql::kProfilesToResealWhere);
+  connection.prepare("reseal_profile", sql::kResealProfile);
+  connection.prepare("count_profiles_to_reseal", sql::kCountProfilesToReseal);
+  connection.prepare("append_audit", sql::kAppendAudit);
+  connection.prepare("list_audit", sql::kListAudit);
+}
+
+}  // namespace
+
 void PrepareStatements(pqxx::connection& connection) {
   const std::string partner_select = std::string("SELECT ") + sql::kPartnerColumns +
                                      " FROM partner_details ";
@@ -25,7 +42,6 @@ void PrepareStatements(pqxx::connection& connection) {
   connection.prepare("find_card", sql::kFindCard);
   connection.prepare("member_exists", sql::kMemberExists);
   connection.prepare("enroll_card", sql::kEnrollCard);
-  connection.prepare("insert_profile", sql::kInsertProfile);
   connection.prepare("get_member", sql::kGetMember);
   connection.prepare("accrue", sql::kAccrue);
   connection.prepare("member_balance", sql::kMemberBalance);
@@ -101,6 +117,7 @@ void PrepareStatements(pqxx::connection& connection) {
   connection.prepare("list_economics", "SELECT " + economics_columns +
                                            " FROM partner_economics WHERE partner_id = $1 "
                                            "ORDER BY effective_from");
+  PreparePiiStatements(connection);
 }
 
 }  // namespace coalition::storage

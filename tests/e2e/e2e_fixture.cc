@@ -3,9 +3,13 @@
 #include <grpcpp/create_channel.h>
 #include <spdlog/spdlog.h>
 
+#include "crypto/crypto.h"
+
 namespace coalition::testing {
 
-E2eFixture::E2eFixture() {
+E2eFixture::E2eFixture() : E2eFixture([](app::Config&) {}) {}
+
+E2eFixture::E2eFixture(const std::function<void(app::Config&)>& adjust) {
   app::Config config;
   config.database_url = db_.url();
   config.listen = "127.0.0.1:0";
@@ -16,21 +20,25 @@ E2eFixture::E2eFixture() {
   spdlog::set_level(spdlog::level::warn);
   config.hold_sweep_seconds = 1;
   config.metrics_listen = "127.0.0.1:0";
+  config.pii_keys = {{"test-1", crypto::RandomBytes(32)}};
+  config.pii_active_key_id = "test-1";
+  config.pii_index_key = crypto::RandomBytes(32);
+  adjust(config);
   server_ = std::make_unique<app::CoalitionServer>(config, &clock_);
   server_->Start();
   target_ = "127.0.0.1:" + std::to_string(server_->port());
+  channel_target_ = target_;
+  channel_credentials_ = grpc::InsecureChannelCredentials();
 }
 
 E2eFixture::~E2eFixture() { server_->Shutdown(std::chrono::seconds(5)); }
 
 std::unique_ptr<v1::PartnerService::Stub> E2eFixture::PartnerStub() const {
-  return v1::PartnerService::NewStub(
-      grpc::CreateChannel(target_, grpc::InsecureChannelCredentials()));
+  return v1::PartnerService::NewStub(grpc::CreateChannel(channel_target_, channel_credentials_));
 }
 
 std::unique_ptr<v1::AdminService::Stub> E2eFixture::AdminStub() const {
-  return v1::AdminService::NewStub(
-      grpc::CreateChannel(target_, grpc::InsecureChannelCredentials()));
+  return v1::AdminService::NewStub(grpc::CreateChannel(channel_target_, channel_credentials_));
 }
 
 std::unique_ptr<grpc::ClientContext> E2eFixture::Context(const std::string& key) {

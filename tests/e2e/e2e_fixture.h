@@ -2,9 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
+
+#include <grpcpp/security/credentials.h>
 
 #include "app/server.h"
 #include "coalition/sdk/errors.h"
@@ -30,6 +33,8 @@ class E2eFixture : public ::testing::Test {
 
  protected:
   E2eFixture();
+  // `adjust` changes the test configuration before the server starts.
+  explicit E2eFixture(const std::function<void(app::Config&)>& adjust);
   ~E2eFixture() override;
 
   PartnerCredentials CreatePartner(const std::string& code, int64_t points = 1,
@@ -72,6 +77,11 @@ class E2eFixture : public ::testing::Test {
     mutable std::mutex mutex_;
     domain::Timestamp now_ = domain::SystemClock().Now();
   };
+
+  // How PartnerStub() and AdminStub() connect (TLS tests replace it) and to
+  // which target.
+  std::shared_ptr<grpc::ChannelCredentials> channel_credentials_;
+  std::string channel_target_;
 
   ManualClock clock_;
   TestDatabase db_;

@@ -232,9 +232,9 @@ TEST_F(LedgerE2eTest, RejectedRequestsGetCodeReasonFieldAndWriteNothing) {
       {"huge card number", accrue([](auto& r) { r.set_card_number(std::string(10'000, '1')); }),
        StatusCode::INVALID_ARGUMENT, "INVALID_ARGUMENT", "card_number"},
       // protobuf refuses to parse a proto3 string that is not UTF-8, before our
-      // validation sees it; gRPC reports that as INTERNAL without details.
+      // validation sees it; rpc/malformed_request.h names the fault.
       {"invalid UTF-8 store", accrue([](auto& r) { r.set_store_id("\xC0\x80"); }),
-       StatusCode::INTERNAL, "", ""},
+       StatusCode::INVALID_ARGUMENT, "MALFORMED_REQUEST", ""},
       {"line items above amount",
        accrue([](auto& r) {
          auto* item = r.add_line_items();

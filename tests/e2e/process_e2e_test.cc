@@ -108,6 +108,9 @@ bool WaitUntilServing(const std::string& target, std::chrono::seconds limit) {
   return false;
 }
 
+// 32 bytes in base64: a fixed key is fine for a throwaway database.
+const std::string kPiiKey = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+
 TEST(ProcessE2eTest, ServerRunsDrivenByCoalitionctlAndStopsCleanlyOnSigterm) {
   TestDatabase db;
   const int port = FreePort();
@@ -116,6 +119,9 @@ TEST(ProcessE2eTest, ServerRunsDrivenByCoalitionctlAndStopsCleanlyOnSigterm) {
                              Environment({"COALITION_DATABASE_URL=" + db.url(),
                                           "COALITION_LISTEN=" + target,
                                           std::string("COALITION_OPERATOR_KEY=") + kOperatorKey,
+                                          "COALITION_PII_KEYS=k1:" + kPiiKey,
+                                          "COALITION_PII_INDEX_KEY=" + kPiiKey,
+                                          "COALITION_ALLOW_INSECURE=1",
                                           "COALITION_LOG_LEVEL=warn",
                                           "COALITION_METRICS_LISTEN=127.0.0.1:0"}));
   ASSERT_TRUE(WaitUntilServing(target, std::chrono::seconds(30)));
@@ -168,6 +174,10 @@ TEST(ProcessE2eTest, FinanceKeySettlesAndExportsCsvWithCoalitionctl) {
                                           "COALITION_LISTEN=" + target,
                                           std::string("COALITION_OPERATOR_KEY=") + kOperatorKey,
                                           std::string("COALITION_FINANCE_KEY=") + kFinanceKey,
+                                          "COALITION_PII_KEYS=k1:" + kPiiKey,
+                                          "COALITION_PII_INDEX_KEY=" + kPiiKey,
+                                          "COALITION_ALLOW_INSECURE=1",
+                                          "COALITION_METRICS_LISTEN=127.0.0.1:0",
                                           "COALITION_LOG_LEVEL=warn"}));
   ASSERT_TRUE(WaitUntilServing(target, std::chrono::seconds(30)));
   const auto operator_env = Environment({"COALITION_ENDPOINT=" + target,
@@ -231,8 +241,13 @@ TEST(ProcessE2eTest, FinanceKeySettlesAndExportsCsvWithCoalitionctl) {
   EXPECT_NE(exported.out.find(",operator,0,0,0,0,0,0,,,0.93,0.93,0.00,USD"), std::string::npos)
       << exported.out;
 
-  auto refused = RunToCompletion({COALITION_CTL_BINARY, "partner", "list"}, finance_env);
-  EXPECT_EQ(refused.exit_code, 5);  // PERMISSION_DENIED
+  // Finance may read partners but not create them.
+  auto refused = RunToCompletion({COALITION_CTL_BINARY, "partner", "create", "--code", "sneaky",
+                                  "--name", "Sneaky", "--earn-points", "1",
+                                  "--earn-per-minor", "100", "--issuance-price-micros", "1",
+                                  "--redemption-rate-micros", "1"},
+                                 finance_env);
+  EXPECT_EQ(refused.exit_code, 5) << refused.out;  // PERMISSION_DENIED
 
   ASSERT_EQ(::kill(server, SIGTERM), 0);
   int status = 0;

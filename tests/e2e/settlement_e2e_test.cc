@@ -66,8 +66,10 @@ TEST_F(SettlementE2eTest, PartnersAreRefusedFinanceAndOperatorAllowed) {
   v1::PartnerEconomicsPeriod period;
   EXPECT_EQ(AdminStub()->SetPartnerEconomics(Context(kFinanceKey).get(), set, &period).error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
-  v1::ListPartnersResponse partners;
-  EXPECT_EQ(AdminStub()->ListPartners(Context(kFinanceKey).get(), {}, &partners).error_code(),
+  v1::CreatePartnerRequest create;
+  create.set_code("sneaky");
+  v1::CreatePartnerResponse created;
+  EXPECT_EQ(AdminStub()->CreatePartner(Context(kFinanceKey).get(), create, &created).error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
   ASSERT_TRUE(AdminStub()->SetPartnerEconomics(Context(kOperatorKey).get(), set, &period).ok());
 

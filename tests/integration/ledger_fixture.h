@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "crypto/crypto.h"
+#include "crypto/pii.h"
 #include "service/ledger_service.h"
 #include "storage/database.h"
 #include "storage/pg_stores.h"
@@ -14,8 +15,9 @@ namespace coalition::testing {
 class LedgerFixture : public ::testing::Test {
  protected:
   LedgerFixture()
-      : database_(storage::DatabaseOptions{db_.url(), 12}),
-        ledger_store_(database_),
+      : pii_keys_(crypto::PiiKeyRing::Generate()),
+        database_(storage::DatabaseOptions{db_.url(), 12}),
+        ledger_store_(database_, pii_keys_),
         partner_store_(database_),
         ledger_(ledger_store_, "USD", clock_),
         admin_(partner_store_) {}
@@ -77,6 +79,7 @@ class LedgerFixture : public ::testing::Test {
 
   FakeClock clock_;
   TestDatabase db_;
+  crypto::PiiKeyRing pii_keys_;
   storage::Database database_;
   storage::PgLedgerStore ledger_store_;
   storage::PgPartnerStore partner_store_;

@@ -196,6 +196,18 @@ TEST(ResolveSettingsTest, Defaults) {
   EXPECT_EQ(settings.config_path, std::nullopt);
 }
 
+TEST(ResolveSettingsTest, ClientCertificateForMtls) {
+  FlagValues flags;
+  flags.cert_file = "/flag/client.pem";
+  const json config = {{"cert_file", "/file/client.pem"}, {"key_file", "/file/client.key"},
+                       {"ca_file", "/file/ca.pem"}};
+  const Settings settings = ResolveSettings(flags, NoEnvironment(), config);
+  EXPECT_EQ(settings.channel.client_cert_file, "/flag/client.pem");
+  EXPECT_EQ(settings.channel.client_key_file, "/file/client.key");
+  EXPECT_TRUE(settings.channel.tls);
+  EXPECT_THROW(ResolveSettings(flags, NoEnvironment(), json::object()), ConfigError);
+}
+
 TEST(ResolveSettingsTest, ConfigFileOverDefaults) {
   const json config = {{"endpoint", "file.example:443"}, {"key", "file-key"},
                        {"tls", true},                    {"ca_file", "/etc/ca.pem"},
@@ -920,8 +932,29 @@ class FakeAdminStub : public v1::AdminService::StubInterface {
     return grpc::Status::OK;
   }
 
+  grpc::Status RotatePiiKeys(grpc::ClientContext*, const v1::RotatePiiKeysRequest& request,
+                             v1::RotatePiiKeysResponse* response) override {
+    rotate_requests.push_back(request);
+    if (!status.ok()) return status;
+    if (rotate_responses.empty()) return grpc::Status(grpc::StatusCode::INTERNAL, "no response");
+    *response = rotate_responses.front();
+    rotate_responses.erase(rotate_responses.begin());
+    return grpc::Status::OK;
+  }
+  grpc::Status ListAuditEvents(grpc::ClientContext*, const v1::ListAuditEventsRequest& request,
+                               v1::ListAuditEventsResponse* response) override {
+    audit_requests.push_back(request);
+    if (!status.ok()) return status;
+    *response = audit_response;
+    return grpc::Status::OK;
+  }
+
   // Returned by every call when not OK.
   grpc::Status status = grpc::Status::OK;
+  std::vector<v1::RotatePiiKeysResponse> rotate_responses;  // one per call, in order
+  std::vector<v1::RotatePiiKeysRequest> rotate_requests;
+  v1::ListAuditEventsResponse audit_response;
+  std::vector<v1::ListAuditEventsRequest> audit_requests;
   v1::CreatePartnerResponse create_partner_response;
   std::map<std::string, v1::ListPartnersResponse> pages;  // by page token
   v1::CreateApiKeyResponse create_key_response;
@@ -969,6 +1002,24 @@ class FakeAdminStub : public v1::AdminService::StubInterface {
     return nullptr;
   }
   // The asynchronous API is not used by coalitionctl.
+  grpc::ClientAsyncResponseReaderInterface<v1::RotatePiiKeysResponse>* AsyncRotatePiiKeysRaw(
+      grpc::ClientContext*, const v1::RotatePiiKeysRequest&, grpc::CompletionQueue*) override {
+    return nullptr;
+  }
+  grpc::ClientAsyncResponseReaderInterface<v1::RotatePiiKeysResponse>*
+  PrepareAsyncRotatePiiKeysRaw(grpc::ClientContext*, const v1::RotatePiiKeysRequest&,
+                               grpc::CompletionQueue*) override {
+    return nullptr;
+  }
+  grpc::ClientAsyncResponseReaderInterface<v1::ListAuditEventsResponse>* AsyncListAuditEventsRaw(
+      grpc::ClientContext*, const v1::ListAuditEventsRequest&, grpc::CompletionQueue*) override {
+    return nullptr;
+  }
+  grpc::ClientAsyncResponseReaderInterface<v1::ListAuditEventsResponse>*
+  PrepareAsyncListAuditEventsRaw(grpc::ClientContext*, const v1::ListAuditEventsRequest&,
+                                 grpc::CompletionQueue*) override {
+    return nullptr;
+  }
   grpc::ClientAsyncResponseReaderInterface<v1::RedemptionPolicyResponse>*
   AsyncSetRedemptionPolicyRaw(grpc::ClientContext*, const v1::SetRedemptionPolicyRequest&,
                               grpc::CompletionQueue*) override {
@@ -1435,6 +1486,79 @@ TEST_F(AdminCommandsTest, PolicySetRejectedByServer) {
   EXPECT_EQ(err_.str(),
             "error: INVALID_ARGUMENT (INVALID_ARGUMENT): policy.block_size_points: must be "
             "positive [field=policy.block_size_points]\n");
+}
+
+}  // namespace
+}  // namespace coalition::cli::test
+
+namespace coalition::cli::test {
+namespace {
+
+class SecurityCommandsTest : public ::testing::Test {
+ protected:
+  AdminCommands Commands(OutputFormat format = OutputFormat::kTable) {
+    sdk::ChannelOptions channel;
+    channel.api_key = "operator-key-0123456789";
+    return AdminCommands(stub_, channel, format, out_, err_);
+  }
+  static v1::RotatePiiKeysResponse Step(int64_t resealed, int64_t remaining) {
+    v1::RotatePiiKeysResponse step;
+    step.set_resealed(resealed);
+    step.set_remaining(remaining);
+    step.set_active_key_id("2026-01");
+    return step;
+  }
+
+  FakeAdminStub stub_;
+  std::ostringstream out_;
+  std::ostringstream err_;
+};
+
+TEST_F(SecurityCommandsTest, KeysRotateCallsUntilNothingRemains) {
+  stub_.rotate_responses = {Step(500, 700), Step(500, 200), Step(200, 0)};
+  EXPECT_EQ(Commands().KeysRotate(500), kExitOk);
+  ASSERT_EQ(stub_.rotate_requests.size(), 3u);
+  EXPECT_EQ(stub_.rotate_requests[0].batch_size(), 500);
+  EXPECT_NE(out_.str().find("2026-01"), std::string::npos) << out_.str();
+  EXPECT_NE(out_.str().find("1200"), std::string::npos) << out_.str();
+  EXPECT_EQ(err_.str(), "");
+}
+
+TEST_F(SecurityCommandsTest, KeysRotateStopsWhenAnotherRotationHoldsTheRows) {
+  stub_.rotate_responses = {Step(0, 50)};
+  EXPECT_EQ(Commands().KeysRotate(0), kExitFailure);
+  EXPECT_EQ(stub_.rotate_requests.size(), 1u);
+  EXPECT_NE(err_.str().find("locked by another rotation"), std::string::npos) << err_.str();
+}
+
+TEST_F(SecurityCommandsTest, KeysRotateReportsServerErrors) {
+  stub_.status = grpc::Status(grpc::StatusCode::PERMISSION_DENIED, "no");
+  EXPECT_EQ(Commands().KeysRotate(0), kExitAuth);
+  EXPECT_NE(err_.str().find("PERMISSION_DENIED"), std::string::npos) << err_.str();
+}
+
+TEST_F(SecurityCommandsTest, AuditPrintsTheEventsNewestFirst) {
+  auto* event = stub_.audit_response.add_events();
+  event->set_event_id("42");
+  event->mutable_occurred_at()->set_seconds(1'700'000'000);
+  event->set_actor("operator");
+  event->set_role("OPERATOR");
+  event->set_method("/coalition.v1.AdminService/RevokeApiKey");
+  event->set_code(5);
+  event->set_reason("API_KEY_NOT_FOUND");
+  EXPECT_EQ(Commands().Audit(20), kExitOk);
+  ASSERT_EQ(stub_.audit_requests.size(), 1u);
+  EXPECT_EQ(stub_.audit_requests[0].page_size(), 20);
+  const auto text = out_.str();
+  EXPECT_NE(text.find("RevokeApiKey"), std::string::npos) << text;
+  EXPECT_EQ(text.find("/coalition.v1.AdminService/"), std::string::npos) << text;
+  EXPECT_NE(text.find("API_KEY_NOT_FOUND"), std::string::npos) << text;
+  EXPECT_NE(text.find("2023-11-14T22:13:20Z"), std::string::npos) << text;
+
+  out_.str("");
+  stub_.audit_response.Clear();
+  EXPECT_EQ(Commands().Audit(5), kExitOk);
+  EXPECT_EQ(out_.str(), "no audit events\n");
 }
 
 }  // namespace

@@ -21,10 +21,21 @@ namespace fs = std::filesystem;
 using Environment = std::map<std::string, std::string>;
 
 constexpr char kGoodKey[] = "0123456789abcdef";  // exactly 16 characters
+// 32 bytes in base64.
+constexpr char kPiiKey[] = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+
+Environment PiiEnvironment() {
+  return {{"COALITION_PII_KEYS", "k1:" + std::string(kPiiKey)},
+          {"COALITION_PII_INDEX_KEY", kPiiKey},
+          {"COALITION_ALLOW_INSECURE", "1"}};
+}
 
 Environment MinimalEnvironment() {
   return {{"COALITION_DATABASE_URL", "postgresql:///coalition"},
-          {"COALITION_OPERATOR_KEY", kGoodKey}};
+          {"COALITION_OPERATOR_KEY", kGoodKey},
+          {"COALITION_PII_KEYS", "k1:" + std::string(kPiiKey)},
+          {"COALITION_PII_INDEX_KEY", kPiiKey},
+          {"COALITION_ALLOW_INSECURE", "1"}};
 }
 
 // Expects LoadConfig to throw std::runtime_error whose message contains `needle`.
@@ -124,7 +135,7 @@ TEST_F(ConfigTest, EnvironmentOverridesFile) {
     "db_pool_size": 8,
     "log_level": "warn"
   })");
-  Environment env;
+  Environment env = PiiEnvironment();
   env["COALITION_DATABASE_URL"] = "postgresql://db/env";
   env["COALITION_DB_POOL_SIZE"] = "4";
   const Config config = LoadConfig(file, env);
@@ -138,11 +149,122 @@ TEST_F(ConfigTest, EnvironmentOverridesFile) {
 
 TEST_F(ConfigTest, EnvironmentCanSupplyWhatFileLacks) {
   const std::string file = WriteFile("server.json", R"({"database_url": "postgresql://f"})");
-  Environment env;
+  Environment env = PiiEnvironment();
   env["COALITION_OPERATOR_KEY"] = kGoodKey;
   const Config config = LoadConfig(file, env);
   EXPECT_EQ(config.database_url, "postgresql://f");
   EXPECT_EQ(config.operator_key, kGoodKey);
+}
+
+TEST_F(ConfigTest, PiiKeysRequiredOutsideDevMode) {
+  Environment env = MinimalEnvironment();
+  env.erase("COALITION_PII_KEYS");
+  ExpectRejected(std::nullopt, env, "COALITION_PII_KEYS");
+  env = MinimalEnvironment();
+  env.erase("COALITION_PII_INDEX_KEY");
+  ExpectRejected(std::nullopt, env, "COALITION_PII_INDEX_KEY");
+  // Dev mode generates throwaway keys.
+  env.erase("COALITION_PII_KEYS");
+  env["COALITION_DEV_MODE"] = "1";
+  const Config dev = LoadConfig(std::nullopt, env);
+  ASSERT_EQ(dev.pii_keys.size(), 1u);
+  EXPECT_EQ(dev.pii_keys.begin()->second.size(), 32u);
+  EXPECT_EQ(dev.pii_active_key_id, dev.pii_keys.begin()->first);
+  EXPECT_EQ(dev.pii_index_key.size(), 32u);
+}
+
+TEST_F(ConfigTest, PiiKeyRing) {
+  const std::string other = "ZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmY=";  // 32 x 'f'
+  Environment env = MinimalEnvironment();
+  env["COALITION_PII_KEYS"] = "old:" + std::string(kPiiKey) + ",new:" + other;
+  env["COALITION_PII_ACTIVE_KEY_ID"] = "new";
+  const Config config = LoadConfig(std::nullopt, env);
+  ASSERT_EQ(config.pii_keys.size(), 2u);
+  EXPECT_EQ(config.pii_keys.at("new"), std::string(32, 'f'));
+  EXPECT_EQ(config.pii_active_key_id, "new");
+  // With several keys the active one must be named, and must be listed.
+  env.erase("COALITION_PII_ACTIVE_KEY_ID");
+  ExpectRejected(std::nullopt, env, "active PII key");
+  env["COALITION_PII_ACTIVE_KEY_ID"] = "newer";
+  ExpectRejected(std::nullopt, env, "active PII key");
+  env = MinimalEnvironment();
+  env["COALITION_PII_KEYS"] = "k1:c2hvcnQ=";  // "short"
+  ExpectRejected(std::nullopt, env, "32 bytes");
+  env["COALITION_PII_KEYS"] = "k1:not base64!";
+  ExpectRejected(std::nullopt, env, "base64");
+  env["COALITION_PII_KEYS"] = "no-colon";
+  ExpectRejected(std::nullopt, env, "id:base64");
+  env["COALITION_PII_KEYS"] = "k1:" + std::string(kPiiKey) + ",k1:" + other;
+  ExpectRejected(std::nullopt, env, "twice");
+  env = MinimalEnvironment();
+  env["COALITION_PII_INDEX_KEY"] = "c2hvcnQ=";
+  ExpectRejected(std::nullopt, env, "index key");
+}
+
+TEST_F(ConfigTest, PiiKeysAsAJsonListInTheFile) {
+  const std::string file = WriteFile("server.json", std::string(R"({
+    "pii_keys": [{"id": "2025-01", "key": ")") + kPiiKey + R"("}],
+    "pii_index_key": ")" + kPiiKey + R"("
+  })");
+  Environment env = MinimalEnvironment();
+  env.erase("COALITION_PII_KEYS");
+  env.erase("COALITION_PII_INDEX_KEY");
+  const Config config = LoadConfig(file, env);
+  ASSERT_EQ(config.pii_keys.count("2025-01"), 1u);
+  EXPECT_EQ(config.pii_active_key_id, "2025-01");
+  const std::string bad = WriteFile("bad.json", R"({"pii_keys": [{"id": "x"}]})");
+  ExpectRejected(bad, env, "pii_keys");
+}
+
+TEST_F(ConfigTest, TlsRequiredOutsideDevMode) {
+  Environment env = MinimalEnvironment();
+  env.erase("COALITION_ALLOW_INSECURE");
+  ExpectRejected(std::nullopt, env, "TLS is required");
+  env["COALITION_TLS_CERT_FILE"] = "/etc/coalition/server.pem";
+  ExpectRejected(std::nullopt, env, "go together");
+  env["COALITION_TLS_KEY_FILE"] = "/etc/coalition/server.key";
+  const Config tls = LoadConfig(std::nullopt, env);
+  EXPECT_EQ(tls.tls_cert_file, "/etc/coalition/server.pem");
+  EXPECT_EQ(tls.tls_key_file, "/etc/coalition/server.key");
+  env["COALITION_TLS_CLIENT_CA_FILE"] = "/etc/coalition/partners-ca.pem";
+  EXPECT_EQ(LoadConfig(std::nullopt, env).tls_client_ca_file, "/etc/coalition/partners-ca.pem");
+  env.erase("COALITION_TLS_CERT_FILE");
+  env.erase("COALITION_TLS_KEY_FILE");
+  env["COALITION_ALLOW_INSECURE"] = "1";
+  ExpectRejected(std::nullopt, env, "needs server TLS");
+  // Dev mode stays plaintext.
+  env = MinimalEnvironment();
+  env.erase("COALITION_ALLOW_INSECURE");
+  env["COALITION_DEV_MODE"] = "1";
+  EXPECT_TRUE(LoadConfig(std::nullopt, env).tls_cert_file.empty());
+}
+
+TEST_F(ConfigTest, StaffKeysAndLimits) {
+  Environment env = MinimalEnvironment();
+  env["COALITION_FINANCE_KEY"] = "finance-key-0123456789";
+  env["COALITION_AUDITOR_KEY"] = "auditor-key-0123456789";
+  env["COALITION_RATE_LIMIT_PER_SECOND"] = "5";
+  env["COALITION_RATE_LIMIT_BURST"] = "10";
+  env["COALITION_MAX_MESSAGE_BYTES"] = "65536";
+  env["COALITION_DB_STATEMENT_TIMEOUT_MS"] = "250";
+  const Config config = LoadConfig(std::nullopt, env);
+  EXPECT_EQ(config.finance_key, "finance-key-0123456789");
+  EXPECT_EQ(config.auditor_key, "auditor-key-0123456789");
+  EXPECT_EQ(config.rate_limit_per_second, 5);
+  EXPECT_EQ(config.rate_limit_burst, 10);
+  EXPECT_EQ(config.max_message_bytes, 65536);
+  EXPECT_EQ(config.db_statement_timeout_ms, 250);
+  const Config defaults = LoadConfig(std::nullopt, MinimalEnvironment());
+  EXPECT_EQ(defaults.finance_key, "");
+  EXPECT_EQ(defaults.rate_limit_per_second, 1000);
+  EXPECT_EQ(defaults.rate_limit_burst, 2000);
+  env["COALITION_FINANCE_KEY"] = "short";
+  ExpectRejected(std::nullopt, env, "COALITION_FINANCE_KEY");
+  env["COALITION_FINANCE_KEY"] = kGoodKey;  // the operator's
+  ExpectRejected(std::nullopt, env, "must all differ");
+  env = MinimalEnvironment();
+  env["COALITION_RATE_LIMIT_PER_SECOND"] = "0";
+  ExpectRejected(std::nullopt, env, "rate_limit_per_second");
 }
 
 TEST_F(ConfigTest, DatabaseUrlRequired) {
@@ -173,7 +295,7 @@ TEST_F(ConfigTest, FinanceKeyIsOptionalLongAndNotTheOperatorKey) {
   env["COALITION_FINANCE_KEY"] = "short";
   ExpectRejected(std::nullopt, env, "COALITION_FINANCE_KEY");
   env["COALITION_FINANCE_KEY"] = kGoodKey;
-  ExpectRejected(std::nullopt, env, "differ from the operator key");
+  ExpectRejected(std::nullopt, env, "must all differ");
 }
 
 TEST_F(ConfigTest, CurrencyMustBeThreeUpperCaseLetters) {

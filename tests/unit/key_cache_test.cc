@@ -57,7 +57,7 @@ domain::Result<Principal> AuthorizeWithKey(const Authenticator& auth, const std:
 TEST(KeyCacheTest, AKnownKeyIsLookedUpOnceWithinTheTtl) {
   MockPartnerStore store;
   EXPECT_CALL(store, FindPartnerByKeyHash(crypto::Sha256(kKey))).WillOnce(Return(Market()));
-  const Authenticator auth(store, "operator-key-0123456789", "", std::chrono::hours(1));
+  const Authenticator auth(store, StaffKeys{"operator-key-0123456789", "", ""}, std::chrono::hours(1));
   for (int call = 0; call < 3; ++call) {
     auto principal = AuthorizeWithKey(auth, kKey);
     ASSERT_TRUE(principal.ok());
@@ -70,7 +70,7 @@ TEST(KeyCacheTest, ARevocationMakesTheNextCallLookTheKeyUpAgain) {
   EXPECT_CALL(store, FindPartnerByKeyHash(_))
       .WillOnce(Return(Market()))
       .WillOnce(Return(Result(domain::Error::NotFound("API_KEY_NOT_FOUND", "no such key"))));
-  const Authenticator auth(store, "operator-key-0123456789", "", std::chrono::hours(1));
+  const Authenticator auth(store, StaffKeys{"operator-key-0123456789", "", ""}, std::chrono::hours(1));
   ASSERT_TRUE(AuthorizeWithKey(auth, kKey).ok());
   auth.ForgetCachedKeys();
   auto refused = AuthorizeWithKey(auth, kKey);
@@ -83,7 +83,7 @@ TEST(KeyCacheTest, UnknownKeysAreNotCached) {
   EXPECT_CALL(store, FindPartnerByKeyHash(_))
       .Times(2)
       .WillRepeatedly(Return(Result(domain::Error::NotFound("API_KEY_NOT_FOUND", "no such key"))));
-  const Authenticator auth(store, "operator-key-0123456789", "", std::chrono::hours(1));
+  const Authenticator auth(store, StaffKeys{"operator-key-0123456789", "", ""}, std::chrono::hours(1));
   EXPECT_FALSE(AuthorizeWithKey(auth, kKey).ok());
   EXPECT_FALSE(AuthorizeWithKey(auth, kKey).ok());
 }

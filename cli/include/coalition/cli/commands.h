@@ -82,6 +82,11 @@ class AdminCommands {
   int PolicyGet(const PartnerRef& partner);
   /// Replaces the partner's redemption policy; prints the stored one.
   int PolicySet(const PolicySetArgs& args);
+  /// Re-seals member PII under the server's active key, one RotatePiiKeys
+  /// batch at a time, until none remain. The keys stay on the server.
+  int KeysRotate(int batch_size);
+  /// The newest `limit` audit events (at most 500).
+  int Audit(int limit);
 
  private:
   int Fail(const grpc::Status& status);

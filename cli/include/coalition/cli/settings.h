@@ -32,6 +32,9 @@ struct FlagValues {
   std::optional<std::string> key;
   std::optional<bool> tls;
   std::optional<std::string> ca_file;
+  /// Client certificate chain and key (PEM) for servers that use mTLS.
+  std::optional<std::string> cert_file;
+  std::optional<std::string> key_file;
   std::optional<std::string> config;
   std::optional<std::string> output;
   std::optional<std::chrono::seconds> timeout;
@@ -72,7 +75,7 @@ std::optional<std::filesystem::path> FindConfigFile(const FlagValues& flags,
                                                     const Environment& env);
 
 /// Reads and validates a config file: a JSON object with optional keys
-/// "endpoint", "key", "ca_file", "output" (strings), "tls" (bool) and
+/// "endpoint", "key", "ca_file", "cert_file", "key_file", "output" (strings), "tls" (bool) and
 /// "timeout_seconds" (positive integer). Unknown keys are errors, so a typo
 /// cannot silently drop a setting. Throws ConfigError.
 nlohmann::json LoadConfigFile(const std::filesystem::path& path);
