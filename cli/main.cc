@@ -302,6 +302,16 @@ int Run(int argc, char** argv) {
                    "Profiles per transaction (0 = the server default, 500)")
       ->check(CLI::Range(0, 10'000));
 
+  CLI::App* expiry_cmd = app.add_subcommand("expiry", "Points expiry (SPEC 5)");
+  CLI::App* expiry_run = expiry_cmd->add_subcommand(
+      "run", "Expire due points into breakage now (the server also does it on a schedule)");
+  int breakage_days = 30;
+  CLI::App* breakage_cmd =
+      app.add_subcommand("breakage", "Expired points per issuer over the last --days days");
+  breakage_cmd->add_option("--days", breakage_days, "How many days back (1-3660)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 3660));
+
   CLI::App* audit_cmd =
       app.add_subcommand("audit", "Show the newest audit events (administrative calls)");
   int audit_limit = 50;
@@ -334,7 +344,7 @@ int Run(int argc, char** argv) {
 
   // A bare group ("coalitionctl partner") is a request for its menu.
   for (CLI::App* group : {&app, partner_cmd, key_cmd, policy_cmd, settlement_cmd, economics_cmd,
-                          keys_cmd}) {
+                          keys_cmd, expiry_cmd}) {
     if ((group == &app || group->parsed()) && group->get_subcommands().empty()) {
       std::cerr << (group == &app ? app.help() : group->help("coalitionctl"));
       return kExitUsage;
@@ -435,6 +445,8 @@ int Run(int argc, char** argv) {
   if (economics_list->parsed()) return settlement.EconomicsList(economics_list_partner.Ref());
   if (keys_rotate->parsed()) return commands.KeysRotate(rotate_batch_size);
   if (audit_cmd->parsed()) return commands.Audit(audit_limit);
+  if (expiry_run->parsed()) return commands.ExpiryRun();
+  if (breakage_cmd->parsed()) return commands.Breakage(breakage_days);
   std::cerr << app.help();
   return kExitUsage;
 }

@@ -1,5 +1,6 @@
 #include "coalition/cli/commands.h"
 
+#include <chrono>
 #include <grpcpp/client_context.h>
 
 #include <algorithm>
@@ -286,6 +287,51 @@ int AdminCommands::PolicySet(const PolicySetArgs& args) {
     return Fail(status);
   }
   PrintPolicy(response);
+  return kExitOk;
+}
+
+int AdminCommands::ExpiryRun() {
+  v1::RunExpiryRequest request;
+  grpc::ClientContext context;
+  sdk::PrepareContext(context, channel_);
+  v1::RunExpiryResponse response;
+  if (grpc::Status status = stub_.RunExpiry(&context, request, &response); !status.ok()) {
+    return Fail(status);
+  }
+  if (output_ == OutputFormat::kJson) {
+    out_ << ToJson(response);
+  } else {
+    PrintFields(out_, {{"members", std::to_string(response.members())},
+                       {"lots", std::to_string(response.lots())},
+                       {"points_expired", std::to_string(response.points())}});
+  }
+  return kExitOk;
+}
+
+int AdminCommands::Breakage(int days) {
+  v1::GetBreakageReportRequest request;
+  const auto now = std::chrono::system_clock::now();
+  const auto from = now - std::chrono::hours(24) * days;
+  request.mutable_from()->set_seconds(
+      std::chrono::duration_cast<std::chrono::seconds>(from.time_since_epoch()).count());
+  request.mutable_to()->set_seconds(
+      std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count() + 1);
+  grpc::ClientContext context;
+  sdk::PrepareContext(context, channel_);
+  v1::GetBreakageReportResponse response;
+  if (grpc::Status status = stub_.GetBreakageReport(&context, request, &response);
+      !status.ok()) {
+    return Fail(status);
+  }
+  if (output_ == OutputFormat::kJson) {
+    out_ << ToJson(response);
+    return kExitOk;
+  }
+  out_ << "ISSUER  LOTS  POINTS EXPIRED\n";
+  for (const auto& line : response.lines()) {
+    out_ << (line.issuer_partner_code().empty() ? "(operator)" : line.issuer_partner_code())
+         << "  " << line.lots() << "  " << line.points() << "\n";
+  }
   return kExitOk;
 }
 

@@ -23,6 +23,10 @@ constexpr std::string_view kSetPartnerEconomics = "/coalition.v1.AdminService/Se
 constexpr std::string_view kListPartnerEconomics =
     "/coalition.v1.AdminService/ListPartnerEconomics";
 constexpr std::string_view kRotatePiiKeys = "/coalition.v1.AdminService/RotatePiiKeys";
+constexpr std::string_view kSetEarnRules = "/coalition.v1.AdminService/SetEarnRules";
+constexpr std::string_view kCreateCampaign = "/coalition.v1.AdminService/CreateCampaign";
+constexpr std::string_view kRunExpiry = "/coalition.v1.AdminService/RunExpiry";
+constexpr std::string_view kGetBreakageReport = "/coalition.v1.AdminService/GetBreakageReport";
 constexpr std::string_view kListAuditEvents = "/coalition.v1.AdminService/ListAuditEvents";
 constexpr std::string_view kPartnerListScope = "partners";
 constexpr std::string_view kAuditListScope = "audit";
@@ -294,6 +298,120 @@ grpc::Status AdminServiceImpl::ListPartnerEconomics(grpc::ServerContext* context
     for (const auto& period : listed->second) ToProto(period, response->add_periods());
     return Ok{};
   });
+}
+
+namespace {
+
+domain::EarnRules FromProto(const v1::EarnRules& rules) {
+  domain::EarnRules out;
+  out.base = {rules.base_points(), rules.base_per_amount_minor()};
+  for (const auto& m : rules.multipliers()) {
+    out.multipliers.push_back({m.category(), m.sku(), m.multiplier_bps()});
+  }
+  out.excluded_categories.assign(rules.excluded_categories().begin(),
+                                 rules.excluded_categories().end());
+  out.excluded_skus.assign(rules.excluded_skus().begin(), rules.excluded_skus().end());
+  out.min_spend_minor = rules.min_spend_minor();
+  out.max_points_per_transaction = rules.max_points_per_transaction();
+  out.rounding = rules.rounding() == v1::EARN_ROUNDING_HALF_EVEN ? domain::EarnRounding::kHalfEven
+                 : rules.rounding() == v1::EARN_ROUNDING_UP      ? domain::EarnRounding::kUp
+                                                                 : domain::EarnRounding::kDown;
+  return out;
+}
+
+}  // namespace
+
+grpc::Status AdminServiceImpl::SetEarnRules(grpc::ServerContext* context,
+                                            const v1::SetEarnRulesRequest* request,
+                                            v1::SetEarnRulesResponse* response) {
+  return RunCall(auth_, *context, kSetEarnRules, "", [&](const Principal&) -> Result<Ok> {
+    auto partner_id = PartnerIdOf(*request);
+    if (!partner_id) return partner_id.error();
+    domain::Timestamp effective_from = ledger_.Now();
+    if (request->has_effective_from()) {
+      auto parsed = FromProto(request->effective_from(), "effective_from");
+      if (!parsed) return parsed.error();
+      effective_from = *parsed;
+    }
+    auto partner = partners_.SetEarnRules(*partner_id, request->partner_code(), effective_from,
+                                          FromProto(request->rules()));
+    if (!partner) return partner.error();
+    response->set_partner_id(std::to_string(partner->id));
+    ToProto(effective_from, response->mutable_effective_from());
+    return Ok{};
+  }, request, response);
+}
+
+grpc::Status AdminServiceImpl::CreateCampaign(grpc::ServerContext* context,
+                                              const v1::CreateCampaignRequest* request,
+                                              v1::CreateCampaignResponse* response) {
+  return RunCall(auth_, *context, kCreateCampaign, "", [&](const Principal&) -> Result<Ok> {
+    domain::NewCampaign campaign;
+    campaign.name = request->name();
+    auto starts = FromProto(request->starts_at(), "starts_at");
+    if (!starts) return starts.error();
+    auto ends = FromProto(request->ends_at(), "ends_at");
+    if (!ends) return ends.error();
+    campaign.starts_at = *starts;
+    campaign.ends_at = *ends;
+    campaign.categories.assign(request->categories().begin(), request->categories().end());
+    campaign.multiplier_bps = request->multiplier_bps();
+    campaign.fixed_points = request->fixed_points();
+    campaign.min_spend_minor = request->min_spend_minor();
+    campaign.operator_funded = request->operator_funded();
+    campaign.budget_points = request->budget_points();
+    campaign.member_cap_points = request->member_cap_points();
+    auto id = partners_.CreateCampaign(request->partner_code(), campaign);
+    if (!id) return id.error();
+    response->set_campaign_id(std::to_string(*id));
+    return Ok{};
+  }, request, response);
+}
+
+grpc::Status AdminServiceImpl::RunExpiry(grpc::ServerContext* context,
+                                         const v1::RunExpiryRequest* request,
+                                         v1::RunExpiryResponse* response) {
+  return RunCall(auth_, *context, kRunExpiry, "", [&](const Principal&) -> Result<Ok> {
+    if (request->batch_size() < 0 || request->batch_size() > 10'000) {
+      return domain::Error::InvalidArgument("batch_size", "must be between 0 and 10000");
+    }
+    const int batch = request->batch_size() == 0 ? 500 : request->batch_size();
+    domain::ExpiryRun total;
+    // A full batch of members means more may be due.
+    for (int64_t members = batch; members == batch;) {
+      auto run = ledger_.ExpireLots(batch);
+      if (!run) return run.error();
+      members = run->members;
+      total.members += run->members;
+      total.lots += run->lots;
+      total.points += run->points;
+    }
+    response->set_members(total.members);
+    response->set_lots(total.lots);
+    response->set_points(total.points);
+    return Ok{};
+  }, request, response);
+}
+
+grpc::Status AdminServiceImpl::GetBreakageReport(grpc::ServerContext* context,
+                                                 const v1::GetBreakageReportRequest* request,
+                                                 v1::GetBreakageReportResponse* response) {
+  return RunCall(auth_, *context, kGetBreakageReport, "", [&](const Principal&) -> Result<Ok> {
+    auto from = FromProto(request->from(), "from");
+    if (!from) return from.error();
+    auto to = FromProto(request->to(), "to");
+    if (!to) return to.error();
+    auto lines = ledger_.BreakageReport(*from, *to);
+    if (!lines) return lines.error();
+    for (const auto& line : *lines) {
+      auto* out = response->add_lines();
+      if (line.issuer) out->set_issuer_partner_id(std::to_string(*line.issuer));
+      out->set_issuer_partner_code(line.issuer_code);
+      out->set_lots(line.lots);
+      out->set_points(line.points);
+    }
+    return Ok{};
+  }, request, response);
 }
 
 }  // namespace coalition::rpc

@@ -47,6 +47,16 @@ class AdminServiceImpl final : public coalition::v1::AdminService::Service {
                                     v1::ListPartnerEconomicsResponse* response) override;
   grpc::Status RotatePiiKeys(grpc::ServerContext* context, const v1::RotatePiiKeysRequest* request,
                              v1::RotatePiiKeysResponse* response) override;
+  grpc::Status SetEarnRules(grpc::ServerContext* context, const v1::SetEarnRulesRequest* request,
+                            v1::SetEarnRulesResponse* response) override;
+  grpc::Status CreateCampaign(grpc::ServerContext* context,
+                              const v1::CreateCampaignRequest* request,
+                              v1::CreateCampaignResponse* response) override;
+  grpc::Status RunExpiry(grpc::ServerContext* context, const v1::RunExpiryRequest* request,
+                         v1::RunExpiryResponse* response) override;
+  grpc::Status GetBreakageReport(grpc::ServerContext* context,
+                                 const v1::GetBreakageReportRequest* request,
+                                 v1::GetBreakageReportResponse* response) override;
   grpc::Status ListAuditEvents(grpc::ServerContext* context,
                                const v1::ListAuditEventsRequest* request,
                                v1::ListAuditEventsResponse* response) override;

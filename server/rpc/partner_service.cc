@@ -155,6 +155,14 @@ grpc::Status PartnerServiceImpl::Accrue(grpc::ServerContext* context,
                    response->set_points_earned(result->points_earned);
                    response->set_balance(result->balance);
                    response->set_member_enrolled(result->member_enrolled);
+                   for (const auto& part : result->breakdown) {
+                     auto* out = response->add_breakdown();
+                     out->set_kind(part.kind);
+                     if (part.campaign_id != 0) {
+                       out->set_campaign_id(std::to_string(part.campaign_id));
+                     }
+                     out->set_points(part.points);
+                   }
                    return Ok{};
                  });
 }

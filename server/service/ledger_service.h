@@ -73,6 +73,7 @@ class LedgerService {
   Result<domain::PiiRotationStep> RotatePiiKeys(int batch_size, bool legacy_only = false);
 
   const std::string& programme_currency() const { return programme_currency_; }
+  domain::Timestamp Now() const { return clock_.Now(); }
 
  private:
   // Expiry and sign-up bonus of points credited at `now`.

@@ -104,7 +104,9 @@ Result<EarnPlan> PlanEarn(pqxx::work& tx, const domain::Partner& partner,
     plan.breakdown.push_back({"multiplier", 0, earned->multiplier_points});
   }
   if (earned->tier_points != 0) plan.breakdown.push_back({"tier", 0, earned->tier_points});
-  if (earned->capped_points != 0) plan.breakdown.push_back({"capped", 0, -earned->capped_points});
+  // What the cap took from campaigns shows in their awards; the parts add up
+  // to what the member earned.
+  if (own_capped != 0) plan.breakdown.push_back({"capped", 0, -own_capped});
   for (const auto& offer : campaign_points) {
     if (offer.points <= 0) continue;
     const auto locked = tx.exec_prepared1("lock_campaign", offer.campaign_id, member);

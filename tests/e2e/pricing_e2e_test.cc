@@ -1,3 +1,5 @@
+#include <map>
+
 #include "coalition/sdk/partner_client.h"
 #include "e2e/e2e_fixture.h"
 
@@ -215,6 +217,74 @@ TEST_F(PricingE2eTest, TillQuotesHoldsCapturesAndRefundsAPurchaseThroughTheSdk) 
   EXPECT_EQ(done.error().reason, "PURCHASE_FULLY_REFUNDED");
   EXPECT_EQ(GetMember(store.api_key, "TILL-CARD").balance(), 20'000);
   ExpectLedgerConsistent();
+}
+
+// The operator configures earn rules and a double-points weekend at the fuel
+// partner over gRPC; the accrual's breakdown shows both, and the parts add
+// up to the points earned.
+TEST_F(PricingE2eTest, EarnRulesAndACampaignShowInTheAccrualBreakdown) {
+  const auto fuel = CreatePartner("fuelco", 1, 100);
+  v1::SetEarnRulesRequest rules;
+  rules.set_partner_code("fuelco");
+  rules.mutable_rules()->set_base_points(1);
+  rules.mutable_rules()->set_base_per_amount_minor(100);
+  auto* premium = rules.mutable_rules()->add_multipliers();
+  premium->set_category("premium-fuel");
+  premium->set_multiplier_bps(15'000);
+  rules.mutable_rules()->add_excluded_categories("tobacco");
+  v1::SetEarnRulesResponse set;
+  auto status = AdminStub()->SetEarnRules(Context(kOperatorKey).get(), rules, &set);
+  ASSERT_TRUE(status.ok()) << sdk::FormatError(status);
+
+  v1::CreateCampaignRequest weekend;
+  weekend.set_name("double points weekend");
+  weekend.set_partner_code("fuelco");
+  const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  weekend.mutable_starts_at()->set_seconds(now - 3600);
+  weekend.mutable_ends_at()->set_seconds(now + 2 * 24 * 3600);
+  weekend.set_multiplier_bps(10'000);
+  weekend.set_budget_points(1'000'000);
+  v1::CreateCampaignResponse campaign;
+  status = AdminStub()->CreateCampaign(Context(kOperatorKey).get(), weekend, &campaign);
+  ASSERT_TRUE(status.ok()) << sdk::FormatError(status);
+
+  // $60: $40 premium fuel (1.5x), $10 tobacco (excluded), $10 other.
+  ASSERT_TRUE(Enroll(fuel.api_key, "WEEKEND-1").ok());
+  v1::AccrueRequest request;
+  request.set_request_id("weekend-1");
+  request.set_card_number("WEEKEND-1");
+  request.mutable_amount()->set_currency_code("USD");
+  request.mutable_amount()->set_amount_minor(6'000);
+  auto* fuel_line = request.add_line_items();
+  fuel_line->set_category("premium-fuel");
+  fuel_line->mutable_amount()->set_currency_code("USD");
+  fuel_line->mutable_amount()->set_amount_minor(4'000);
+  auto* tobacco = request.add_line_items();
+  tobacco->set_category("tobacco");
+  tobacco->mutable_amount()->set_currency_code("USD");
+  tobacco->mutable_amount()->set_amount_minor(1'000);
+  v1::AccrueResponse accrued;
+  status = PartnerStub()->Accrue(Context(fuel.api_key).get(), request, &accrued);
+  ASSERT_TRUE(status.ok()) << sdk::FormatError(status);
+  std::map<std::string, int64_t> parts;
+  int64_t sum = 0;
+  for (const auto& part : accrued.breakdown()) {
+    parts[part.kind()] += part.points();
+    sum += part.points();
+  }
+  EXPECT_EQ(parts["base"], 50);
+  EXPECT_EQ(parts["multiplier"], 20);
+  EXPECT_EQ(parts["campaign"], 50);
+  EXPECT_EQ(sum, accrued.points_earned());
+  EXPECT_EQ(accrued.points_earned(), 120);
+  EXPECT_EQ(accrued.balance(), 120);
+  ExpectLedgerConsistent();
+
+  // Partners may not configure rules or campaigns.
+  EXPECT_EQ(AdminStub()->SetEarnRules(Context(fuel.api_key).get(), rules, &set).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
 }
 
 }  // namespace

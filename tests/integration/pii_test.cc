@@ -45,7 +45,8 @@ TEST_F(PiiTest, TheRawTableHoldsNoPlaintext) {
   for (const std::string& value :
        {kZoe.given_name, kZoe.family_name, kZoe.email, kZoe.phone,
         std::string("zoe.muller@example.com"), std::string("15550100200"),
-        std::string("Muller"), std::string("555")}) {
+        std::string("Muller")}) {
+    // (Short fragments would match random ciphertext hex by chance.)
     EXPECT_EQ(raw.find(value), std::string::npos) << value;
     EXPECT_EQ(raw.find(crypto::HexEncode(value)), std::string::npos) << value;
   }

@@ -1001,6 +1001,54 @@ class FakeAdminStub : public v1::AdminService::StubInterface {
                                       grpc::CompletionQueue*) override {
     return nullptr;
   }
+  grpc::Status SetEarnRules(grpc::ClientContext*, const v1::SetEarnRulesRequest&,
+                      v1::SetEarnRulesResponse*) override {
+    return grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "not faked");
+  }
+  grpc::ClientAsyncResponseReaderInterface<v1::SetEarnRulesResponse>* AsyncSetEarnRulesRaw(
+      grpc::ClientContext*, const v1::SetEarnRulesRequest&, grpc::CompletionQueue*) override {
+    return nullptr;
+  }
+  grpc::ClientAsyncResponseReaderInterface<v1::SetEarnRulesResponse>* PrepareAsyncSetEarnRulesRaw(
+      grpc::ClientContext*, const v1::SetEarnRulesRequest&, grpc::CompletionQueue*) override {
+    return nullptr;
+  }
+  grpc::Status CreateCampaign(grpc::ClientContext*, const v1::CreateCampaignRequest&,
+                      v1::CreateCampaignResponse*) override {
+    return grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "not faked");
+  }
+  grpc::ClientAsyncResponseReaderInterface<v1::CreateCampaignResponse>* AsyncCreateCampaignRaw(
+      grpc::ClientContext*, const v1::CreateCampaignRequest&, grpc::CompletionQueue*) override {
+    return nullptr;
+  }
+  grpc::ClientAsyncResponseReaderInterface<v1::CreateCampaignResponse>* PrepareAsyncCreateCampaignRaw(
+      grpc::ClientContext*, const v1::CreateCampaignRequest&, grpc::CompletionQueue*) override {
+    return nullptr;
+  }
+  grpc::Status RunExpiry(grpc::ClientContext*, const v1::RunExpiryRequest&,
+                      v1::RunExpiryResponse*) override {
+    return grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "not faked");
+  }
+  grpc::ClientAsyncResponseReaderInterface<v1::RunExpiryResponse>* AsyncRunExpiryRaw(
+      grpc::ClientContext*, const v1::RunExpiryRequest&, grpc::CompletionQueue*) override {
+    return nullptr;
+  }
+  grpc::ClientAsyncResponseReaderInterface<v1::RunExpiryResponse>* PrepareAsyncRunExpiryRaw(
+      grpc::ClientContext*, const v1::RunExpiryRequest&, grpc::CompletionQueue*) override {
+    return nullptr;
+  }
+  grpc::Status GetBreakageReport(grpc::ClientContext*, const v1::GetBreakageReportRequest&,
+                      v1::GetBreakageReportResponse*) override {
+    return grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "not faked");
+  }
+  grpc::ClientAsyncResponseReaderInterface<v1::GetBreakageReportResponse>* AsyncGetBreakageReportRaw(
+      grpc::ClientContext*, const v1::GetBreakageReportRequest&, grpc::CompletionQueue*) override {
+    return nullptr;
+  }
+  grpc::ClientAsyncResponseReaderInterface<v1::GetBreakageReportResponse>* PrepareAsyncGetBreakageReportRaw(
+      grpc::ClientContext*, const v1::GetBreakageReportRequest&, grpc::CompletionQueue*) override {
+    return nullptr;
+  }
   // The asynchronous API is not used by coalitionctl.
   grpc::ClientAsyncResponseReaderInterface<v1::RotatePiiKeysResponse>* AsyncRotatePiiKeysRaw(
       grpc::ClientContext*, const v1::RotatePiiKeysRequest&, grpc::CompletionQueue*) override {

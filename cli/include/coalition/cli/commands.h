@@ -87,6 +87,10 @@ class AdminCommands {
   int KeysRotate(int batch_size);
   /// The newest `limit` audit events (at most 500).
   int Audit(int limit);
+  // Runs the expiry job now.
+  int ExpiryRun();
+  // Expired points per issuer over the last `days` days.
+  int Breakage(int days);
 
  private:
   int Fail(const grpc::Status& status);
