@@ -8,22 +8,6 @@ ALTER TABLE transfers ADD CONSTRAINT transfers_kind_check
   CHECK (kind IN ('ACCRUAL', 'REDEMPTION', 'HOLD_CAPTURE', 'REFUND', 'CLAWBACK', 'EXPIRY',
                   'BONUS'));
 
--- Refunds restore lots (V0004 creates this table; created here too so that
--- the settlement queries, which read refund provenance from it, stand alone).
-CREATE TABLE IF NOT EXISTS lot_restorations (
-  member_id          bigint NOT NULL,
-  refund_transfer_id bigint NOT NULL,
-  debit_transfer_id  bigint NOT NULL,
-  consumed_lot_id    bigint NOT NULL,
-  lot_id             bigint NOT NULL,
-  points             bigint NOT NULL CHECK (points > 0),
-  PRIMARY KEY (member_id, refund_transfer_id, debit_transfer_id, consumed_lot_id),
-  FOREIGN KEY (member_id, refund_transfer_id) REFERENCES transfers (member_id, id),
-  FOREIGN KEY (member_id, debit_transfer_id, consumed_lot_id)
-    REFERENCES lot_consumptions (member_id, transfer_id, lot_id),
-  FOREIGN KEY (member_id, lot_id) REFERENCES lots (member_id, id)
-);
-
 -- A partner's prices from `effective_from` until the next row's. A transfer
 -- is priced at the row in force at its created_at (a reversal at the time of
 -- what it reverses), so a change never reaches back. The first row of every
