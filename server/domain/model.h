@@ -60,8 +60,10 @@ struct MemberProfile {
   std::string family_name;
   std::string email;
   std::string phone;
+  std::string date_of_birth = {};  // YYYY-MM-DD (initialised: older 4-field initialisers stay valid)
   bool empty() const {
-    return given_name.empty() && family_name.empty() && email.empty() && phone.empty();
+    return given_name.empty() && family_name.empty() && email.empty() && phone.empty() &&
+           date_of_birth.empty();
   }
 };
 

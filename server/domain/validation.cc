@@ -169,6 +169,23 @@ std::optional<Error> ValidateMemberRef(const MemberRef& ref) {
   return ValidateCardNumber(ref.card_number, "card_number");
 }
 
+bool IsCalendarDate(std::string_view text) {
+  if (text.size() != 10 || text[4] != '-' || text[7] != '-') return false;
+  for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9}) {
+    if (text[i] < '0' || text[i] > '9') return false;
+  }
+  const auto number = [&](size_t at, size_t digits) {
+    int value = 0;
+    for (size_t i = at; i < at + digits; ++i) value = value * 10 + (text[i] - '0');
+    return value;
+  };
+  const int year = number(0, 4), month = number(5, 2), day = number(8, 2);
+  if (year < 1850 || month < 1 || month > 12 || day < 1) return false;
+  constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  return day <= kDays[month - 1] + (month == 2 && leap ? 1 : 0);
+}
+
 std::optional<Error> ValidateProfile(const MemberProfile& profile) {
   if (auto e = ValidateText(profile.given_name, kMaxNameLength, "profile.given_name")) return e;
   if (auto e = ValidateText(profile.family_name, kMaxNameLength, "profile.family_name")) return e;
@@ -177,6 +194,9 @@ std::optional<Error> ValidateProfile(const MemberProfile& profile) {
     return Error::InvalidArgument("profile.email", "is not an email address");
   }
   if (auto e = ValidateText(profile.phone, 32, "profile.phone")) return e;
+  if (!profile.date_of_birth.empty() && !IsCalendarDate(profile.date_of_birth)) {
+    return Error::InvalidArgument("profile.date_of_birth", "must be a date YYYY-MM-DD");
+  }
   return std::nullopt;
 }
 

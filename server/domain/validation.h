@@ -40,5 +40,7 @@ std::optional<Error> ValidateRefund(const RefundCommand& command,
 std::optional<MemberId> ParseId(std::string_view text);
 
 bool IsValidUtf8(std::string_view text);
+// A real date written YYYY-MM-DD (year 1850 on).
+bool IsCalendarDate(std::string_view text);
 
 }  // namespace coalition::domain

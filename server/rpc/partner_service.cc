@@ -86,7 +86,8 @@ grpc::Status PartnerServiceImpl::EnrollMember(grpc::ServerContext* context,
                    command.card_number = request->card_number();
                    const auto& profile = request->profile();
                    command.profile = {profile.given_name(), profile.family_name(),
-                                      profile.email(), profile.phone()};
+                                      profile.email(), profile.phone(),
+                                      profile.date_of_birth()};
                    auto result = ledger_.Enroll(*caller.partner, command);
                    if (!result) return result.error();
                    ToProto(result->member, response->mutable_member());
@@ -121,6 +122,7 @@ grpc::Status PartnerServiceImpl::GetMember(grpc::ServerContext* context,
       out->set_family_name((*profile)->family_name);
       out->set_email((*profile)->email);
       out->set_phone((*profile)->phone);
+      out->set_date_of_birth((*profile)->date_of_birth);
     }
     return Ok{};
   });

@@ -55,7 +55,7 @@ Result<domain::MemberId> LedgerService::FindMemberByContact(const domain::Partne
   if (email.empty() == phone.empty()) {
     return Error::InvalidArgument("member", "give one of email or phone");
   }
-  if (auto e = domain::ValidateProfile({"", "", email, phone})) {
+  if (auto e = domain::ValidateProfile({"", "", email, phone, ""})) {
     e->field = email.empty() ? "phone" : "email";  // not "profile.*": a lookup has no profile
     return *e;
   }

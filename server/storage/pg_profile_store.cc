@@ -16,14 +16,21 @@ namespace {
 
 // Field names are part of each value's AAD: renaming one makes old
 // ciphertexts unreadable.
-constexpr std::array<const char*, 4> kFields = {"given_name", "family_name", "email", "phone"};
+constexpr std::array<const char*, 5> kFields = {"given_name", "family_name", "email", "phone",
+                                                "date_of_birth"};
 
-std::array<std::string, 4> Values(const domain::MemberProfile& profile) {
-  return {profile.given_name, profile.family_name, profile.email, profile.phone};
+std::array<std::string, 5> Values(const domain::MemberProfile& profile) {
+  return {profile.given_name, profile.family_name, profile.email, profile.phone,
+          profile.date_of_birth};
+}
+
+domain::MemberProfile FromValues(std::array<std::string, 5> values) {
+  return domain::MemberProfile{std::move(values[0]), std::move(values[1]), std::move(values[2]),
+                               std::move(values[3]), std::move(values[4])};
 }
 
 struct SealedRow {
-  std::array<std::string, 4> sealed_hex;
+  std::array<std::string, 5> sealed_hex;
   std::string email_index_hex;
   std::string phone_index_hex;
 };
@@ -50,16 +57,18 @@ Error Unreadable(MemberId member) {
 Result<domain::MemberProfile> OpenRow(const crypto::PiiKeyRing& keys, const pqxx::row& row) {
   const auto member = row[0].as<MemberId>();
   if (row[1].is_null()) {
-    return domain::MemberProfile{row[2].as<std::string>(), row[3].as<std::string>(),
-                                 row[4].as<std::string>(), row[5].as<std::string>()};
+    return FromValues({row[2].as<std::string>(), row[3].as<std::string>(),
+                       row[4].as<std::string>(), row[5].as<std::string>(), ""});
   }
   const auto key_id = row[1].as<std::string>();
   if (!keys.HasKey(key_id)) {
     return Error::FailedPrecondition("PII_KEY_MISSING",
                                      "PII key '" + key_id + "' is not configured");
   }
-  std::array<std::string, 4> values;
+  std::array<std::string, 5> values;
   for (size_t i = 0; i < kFields.size(); ++i) {
+    // Sealed before dates of birth were kept: none.
+    if (row[6 + static_cast<int>(i)].is_null()) continue;
     std::string sealed;
     if (!crypto::HexDecode(row[6 + static_cast<int>(i)].as<std::string>(), sealed)) {
       return Unreadable(member);
@@ -68,7 +77,7 @@ Result<domain::MemberProfile> OpenRow(const crypto::PiiKeyRing& keys, const pqxx
     if (!opened) return Unreadable(member);
     values[i] = std::move(*opened);
   }
-  return domain::MemberProfile{values[0], values[1], values[2], values[3]};
+  return FromValues(std::move(values));
 }
 
 }  // namespace
@@ -78,7 +87,7 @@ void InsertSealedProfile(pqxx::work& tx, const crypto::PiiKeyRing& keys, MemberI
   const auto row = Seal(keys, member, profile);
   tx.exec_prepared0("insert_sealed_profile", member, partner, keys.active_key_id(),
                     row.sealed_hex[0], row.sealed_hex[1], row.sealed_hex[2], row.sealed_hex[3],
-                    row.email_index_hex, row.phone_index_hex);
+                    row.email_index_hex, row.phone_index_hex, row.sealed_hex[4]);
 }
 
 Result<std::optional<domain::MemberProfile>> PgLedgerStore::GetMemberProfile(
@@ -127,7 +136,8 @@ Result<domain::PiiRotationStep> PgLedgerStore::RotatePiiKeys(int batch_size, boo
           const auto sealed = Seal(pii_keys_, member, *profile);
           tx.exec_prepared0("reseal_profile", member, active, sealed.sealed_hex[0],
                             sealed.sealed_hex[1], sealed.sealed_hex[2], sealed.sealed_hex[3],
-                            sealed.email_index_hex, sealed.phone_index_hex);
+                            sealed.email_index_hex, sealed.phone_index_hex,
+                            sealed.sealed_hex[4]);
           ++step.resealed;
         }
         step.remaining =

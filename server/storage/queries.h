@@ -638,14 +638,16 @@ namespace coalition::storage::sql {
 inline constexpr const char* kInsertSealedProfile = R"~(
 INSERT INTO member_profiles (member_id, supplied_by_partner_id, key_id, given_name_sealed,
                              family_name_sealed, email_sealed, phone_sealed, email_index,
-                             phone_index, sealed_at)
+                             phone_index, sealed_at, date_of_birth_sealed)
 VALUES ($1, $2, $3, decode($4, 'hex'), decode($5, 'hex'), decode($6, 'hex'), decode($7, 'hex'),
-        decode(nullif($8, ''), 'hex'), decode(nullif($9, ''), 'hex'), now()))~";
+        decode(nullif($8, ''), 'hex'), decode(nullif($9, ''), 'hex'), now(),
+        decode($10, 'hex')))~";
 
 inline constexpr const char* kProfileColumns =
     "member_id, key_id, given_name, family_name, email, phone, "
     "encode(given_name_sealed, 'hex'), encode(family_name_sealed, 'hex'), "
-    "encode(email_sealed, 'hex'), encode(phone_sealed, 'hex')";
+    "encode(email_sealed, 'hex'), encode(phone_sealed, 'hex'), "
+    "encode(date_of_birth_sealed, 'hex')";
 
 // Only the partner that supplied a profile reads it back.
 inline constexpr const char* kGetProfileWhere =
@@ -674,7 +676,7 @@ UPDATE member_profiles SET
   given_name_sealed = decode($3, 'hex'), family_name_sealed = decode($4, 'hex'),
   email_sealed = decode($5, 'hex'), phone_sealed = decode($6, 'hex'),
   email_index = decode(nullif($7, ''), 'hex'), phone_index = decode(nullif($8, ''), 'hex'),
-  sealed_at = now()
+  date_of_birth_sealed = decode($9, 'hex'), sealed_at = now()
 WHERE member_id = $1)~";
 
 inline constexpr const char* kCountProfilesToReseal = R"~(

@@ -12,7 +12,7 @@ namespace {
 using domain::ErrorCode;
 
 const domain::MemberProfile kZoe{"Zo\xC3\xAB", "M\xC3\xBCller", "Zoe.Muller@Example.com",
-                                 "+1 (555) 010-0200"};
+                                 "+1 (555) 010-0200", "1990-04-01"};
 
 class PiiTest : public LedgerFixture {
  protected:
@@ -45,7 +45,7 @@ TEST_F(PiiTest, TheRawTableHoldsNoPlaintext) {
   for (const std::string& value :
        {kZoe.given_name, kZoe.family_name, kZoe.email, kZoe.phone,
         std::string("zoe.muller@example.com"), std::string("15550100200"),
-        std::string("Muller")}) {
+        std::string("Muller"), kZoe.date_of_birth}) {
     // (Short fragments would match random ciphertext hex by chance.)
     EXPECT_EQ(raw.find(value), std::string::npos) << value;
     EXPECT_EQ(raw.find(crypto::HexEncode(value)), std::string::npos) << value;
@@ -70,6 +70,7 @@ TEST_F(PiiTest, OnlyTheSupplyingPartnerReadsTheProfile) {
   EXPECT_EQ((*mine)->family_name, kZoe.family_name);
   EXPECT_EQ((*mine)->email, kZoe.email);
   EXPECT_EQ((*mine)->phone, kZoe.phone);
+  EXPECT_EQ((*mine)->date_of_birth, kZoe.date_of_birth);
   auto theirs = ledger_.GetMemberProfile(fuel_, member);
   ASSERT_TRUE(theirs.ok());
   EXPECT_FALSE(theirs->has_value());

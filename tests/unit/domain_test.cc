@@ -496,6 +496,28 @@ TEST(ValidateRequiredTextTest, EmptyIsRequiredOtherwiseLikeValidateText) {
                 {"display_name"});
 }
 
+TEST(IsCalendarDateTest, AcceptsRealDatesOnly) {
+  EXPECT_TRUE(IsCalendarDate("1990-04-01"));
+  EXPECT_TRUE(IsCalendarDate("2000-02-29"));   // divisible by 400: leap
+  EXPECT_FALSE(IsCalendarDate("1900-02-29"));  // divisible by 100: not leap
+  EXPECT_TRUE(IsCalendarDate("2024-02-29"));
+  EXPECT_FALSE(IsCalendarDate("2023-02-29"));
+  EXPECT_FALSE(IsCalendarDate("2023-04-31"));
+  EXPECT_FALSE(IsCalendarDate("2023-13-01"));
+  EXPECT_FALSE(IsCalendarDate("2023-00-10"));
+  EXPECT_FALSE(IsCalendarDate("2023-01-00"));
+  EXPECT_FALSE(IsCalendarDate("1849-12-31"));
+  EXPECT_FALSE(IsCalendarDate("1990-4-01"));
+  EXPECT_FALSE(IsCalendarDate("1990/04/01"));
+  EXPECT_FALSE(IsCalendarDate("19x0-04-01"));
+  EXPECT_FALSE(IsCalendarDate(""));
+  MemberProfile profile;
+  profile.date_of_birth = "1990-02-30";
+  const auto error = ValidateProfile(profile);
+  ASSERT_TRUE(error.has_value());
+  EXPECT_EQ(error->field, "profile.date_of_birth");
+}
+
 TEST(IsValidUtf8Test, AllTwoByteBoundaries) {
   EXPECT_TRUE(IsValidUtf8("\xC2\x80"));    // U+0080, smallest 2-byte
   EXPECT_FALSE(IsValidUtf8("\xC1\xBF"));   // U+007F overlong
@@ -513,15 +535,15 @@ TEST(IsValidUtf8Test, AllTwoByteBoundaries) {
 
 TEST(ValidateProfileTest, Fields) {
   ExpectValid(ValidateProfile({}));
-  ExpectValid(ValidateProfile({"Zo\xC3\xAB", "M\xC3\xBCller", "zoe@example.com", "+1 555"}));
-  ExpectInvalid(ValidateProfile({std::string(201, 'a'), "", "", ""}), {"profile.given_name"});
-  ExpectValid(ValidateProfile({std::string(200, 'a'), "", "", ""}));
-  ExpectInvalid(ValidateProfile({"", "\xC0\x80", "", ""}), {"profile.family_name"});
-  ExpectInvalid(ValidateProfile({"", "", "not-an-email", ""}), {"profile.email"});
-  ExpectInvalid(ValidateProfile({"", "", std::string(250, 'a') + "@b.co", ""}),
+  ExpectValid(ValidateProfile({"Zo\xC3\xAB", "M\xC3\xBCller", "zoe@example.com", "+1 555", ""}));
+  ExpectInvalid(ValidateProfile({std::string(201, 'a'), "", "", "", ""}), {"profile.given_name"});
+  ExpectValid(ValidateProfile({std::string(200, 'a'), "", "", "", ""}));
+  ExpectInvalid(ValidateProfile({"", "\xC0\x80", "", "", ""}), {"profile.family_name"});
+  ExpectInvalid(ValidateProfile({"", "", "not-an-email", "", ""}), {"profile.email"});
+  ExpectInvalid(ValidateProfile({"", "", std::string(250, 'a') + "@b.co", "", ""}),
                 {"profile.email"});
-  ExpectInvalid(ValidateProfile({"", "", "", std::string(33, '1')}), {"profile.phone"});
-  ExpectInvalid(ValidateProfile({"", "", "", "555\n"}), {"profile.phone"});
+  ExpectInvalid(ValidateProfile({"", "", "", std::string(33, '1'), ""}), {"profile.phone"});
+  ExpectInvalid(ValidateProfile({"", "", "", "555\n", ""}), {"profile.phone"});
 }
 
 // ---------------------------------------------------------------------------

@@ -153,8 +153,10 @@ TEST(FuzzTest, ValidatorsNeverAcceptWhatTheyShouldRefuse) {
       EXPECT_LE(total, accrue.amount.amount_minor);
     }
     const domain::MemberProfile profile{random.Text(210), random.Text(30), random.Text(260),
-                                        random.Text(40)};
+                                        random.Text(40), random.Text(12)};
     if (!domain::ValidateProfile(profile)) {
+      EXPECT_TRUE(profile.date_of_birth.empty() ||
+                  domain::IsCalendarDate(profile.date_of_birth));
       for (const auto& field : {profile.given_name, profile.family_name, profile.email,
                                 profile.phone}) {
         EXPECT_TRUE(domain::IsValidUtf8(field));
