@@ -184,18 +184,12 @@ void CoalitionServer::SweepHolds() {
 
 void CoalitionServer::RunExpiryJob() {
   constexpr int kBatch = 500;
-  // A full batch of members means more may be due: go on at once.
-  for (int64_t members = kBatch; members == kBatch;) {
-    auto run = ledger_.ExpireLots(kBatch);
-    if (!run) {
-      spdlog::warn(R"({{"event":"expiry_job_failed","reason":"{}"}})", run.error().reason);
-      return;
-    }
-    members = run->members;
-    if (run->points > 0) {
-      spdlog::info(R"({{"event":"points_expired","members":{},"lots":{},"points":{}}})",
-                   run->members, run->lots, run->points);
-    }
+  auto run = ledger_.ExpireAllDue(kBatch);
+  if (!run) {
+    spdlog::warn(R"({{"event":"expiry_job_failed","reason":"{}"}})", run.error().reason);
+  } else if (run->points > 0) {
+    spdlog::info(R"({{"event":"points_expired","members":{},"lots":{},"points":{}}})",
+                 run->members, run->lots, run->points);
   }
 }
 

@@ -375,20 +375,11 @@ grpc::Status AdminServiceImpl::RunExpiry(grpc::ServerContext* context,
     if (request->batch_size() < 0 || request->batch_size() > 10'000) {
       return domain::Error::InvalidArgument("batch_size", "must be between 0 and 10000");
     }
-    const int batch = request->batch_size() == 0 ? 500 : request->batch_size();
-    domain::ExpiryRun total;
-    // A full batch of members means more may be due.
-    for (int64_t members = batch; members == batch;) {
-      auto run = ledger_.ExpireLots(batch);
-      if (!run) return run.error();
-      members = run->members;
-      total.members += run->members;
-      total.lots += run->lots;
-      total.points += run->points;
-    }
-    response->set_members(total.members);
-    response->set_lots(total.lots);
-    response->set_points(total.points);
+    auto total = ledger_.ExpireAllDue(request->batch_size() == 0 ? 500 : request->batch_size());
+    if (!total) return total.error();
+    response->set_members(total->members);
+    response->set_lots(total->lots);
+    response->set_points(total->points);
     return Ok{};
   }, request, response);
 }

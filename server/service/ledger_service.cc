@@ -38,6 +38,19 @@ Result<domain::ExpiryRun> LedgerService::ExpireLots(int limit) {
   return store_.ExpireLots(now, inactive_since, limit);
 }
 
+Result<domain::ExpiryRun> LedgerService::ExpireAllDue(int batch) {
+  domain::ExpiryRun total;
+  for (int64_t members = batch; members == batch;) {
+    auto run = ExpireLots(batch);
+    if (!run) return run.error();
+    members = run->members;
+    total.members += run->members;
+    total.lots += run->lots;
+    total.points += run->points;
+  }
+  return total;
+}
+
 Result<std::vector<domain::BreakageLine>> LedgerService::BreakageReport(domain::Timestamp from,
                                                                         domain::Timestamp to) {
   if (to <= from) return Error::InvalidArgument("to", "must be after from");

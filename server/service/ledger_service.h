@@ -56,6 +56,9 @@ class LedgerService {
 
   // The expiry job's step: expires the points of up to `limit` members.
   Result<domain::ExpiryRun> ExpireLots(int limit);
+  // The whole expiry job: steps of `batch` members until one comes back
+  // short, so everything due now has expired.
+  Result<domain::ExpiryRun> ExpireAllDue(int batch);
   Result<std::vector<domain::BreakageLine>> BreakageReport(domain::Timestamp from,
                                                            domain::Timestamp to);
   // Member PII for the partner that supplied it (see LedgerStore).

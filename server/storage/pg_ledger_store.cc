@@ -182,6 +182,7 @@ Result<domain::AccrueResult> PgLedgerStore::Accrue(const domain::Partner& partne
         result.breakdown = std::move(plan->breakdown);
         result.points_earned = own_points;
         bool in_debt = false;
+        std::optional<int64_t> operator_account;
         if (own_points > 0) {
           const auto row = tx.exec_prepared1(
               "accrue", result.member_id, partner.issuance_account_id, own_points, partner.id,
@@ -196,9 +197,10 @@ Result<domain::AccrueResult> PgLedgerStore::Accrue(const domain::Partner& partne
         }
         for (const auto& award : plan->campaigns) {
           const bool partner_funded = award.funded_by == "PARTNER";
-          const int64_t account =
-              partner_funded ? partner.issuance_account_id
-                             : tx.exec_prepared1("operator_account")[0].as<int64_t>();
+          if (!partner_funded && !operator_account) {
+            operator_account = tx.exec_prepared1("operator_account")[0].as<int64_t>();
+          }
+          const int64_t account = partner_funded ? partner.issuance_account_id : *operator_account;
           const auto row = tx.exec_prepared1(
               "credit_member", result.member_id, account, award.points,
               partner_funded ? "ACCRUAL" : "BONUS", partner.id,
