@@ -25,6 +25,13 @@ esac
 
 bash "$REPO_ROOT/scripts/deps.sh"
 
+# ccache is optional (not installed by deps.sh): where present it makes rebuilds and parallel
+# worktrees cheap; BASEDIR keeps cache keys independent of the checkout's absolute path.
+if command -v ccache >/dev/null 2>&1; then
+  export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$REPO_ROOT}"
+  cmake_args+=(-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+fi
+
 build_dir="$REPO_ROOT/build/$preset"
 if [[ -f "$build_dir/CMakeCache.txt" ]] && ! grep -q '^CMAKE_GENERATOR:INTERNAL=Ninja$' "$build_dir/CMakeCache.txt"; then
   die "$build_dir was configured with another generator; remove it and re-run"
