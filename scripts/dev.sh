@@ -2,7 +2,7 @@
 # Dev mode: one command from a fresh checkout to a running server with demo data.
 #
 #   scripts/dev.sh           deps, build (release), dev PostgreSQL, demo seed, run server
-#   scripts/dev.sh stop      stop the dev PostgreSQL cluster
+#   scripts/dev.sh stop      stop the dev server (if it still runs) and the dev PostgreSQL cluster
 #   scripts/dev.sh status    show where the dev cluster lives and whether it runs
 #   scripts/dev.sh psql [..] open psql on the dev database (extra arguments go to psql)
 #
@@ -265,8 +265,25 @@ ensure_pii_keys() {
 
 PG_BIN="$(pg_bindir)"
 
+SERVER_PID_FILE="$DEV_DIR/server.pid"
+
+# A dev server started in the background (nohup scripts/dev.sh &) outlives
+# its terminal; stop finds it by the pid the run wrote.
+stop_dev_server() {
+  [[ -f "$SERVER_PID_FILE" ]] || return 0
+  local pid
+  pid="$(cat "$SERVER_PID_FILE")"
+  if [[ "$(cat "/proc/$pid/comm" 2>/dev/null)" == coalition-serv* ]]; then
+    phase "dev: stopping coalition-server (pid $pid)"
+    kill -TERM "$pid"
+    while kill -0 "$pid" 2>/dev/null; do sleep 0.2; done
+  fi
+  rm -f "$SERVER_PID_FILE"
+}
+
 case "$command" in
   stop)
+    stop_dev_server
     resolve_pgdata existing
     if pg_is_running; then
       phase "dev: stopping PostgreSQL ($PGDATA)"
@@ -344,4 +361,5 @@ export COALITION_FINANCE_KEY="$FINANCE_KEY"
 export COALITION_DEV_MODE=1
 export COALITION_PII_KEYS="$PII_KEYS"
 export COALITION_PII_INDEX_KEY="$PII_INDEX_KEY"
+echo $$ >"$SERVER_PID_FILE"   # exec keeps the pid
 exec "$SERVER_BIN"

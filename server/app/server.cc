@@ -107,6 +107,10 @@ void CoalitionServer::Start() {
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   builder.AddListeningPort(config_.listen, ServerCredentials(config_), &port_);
+  // gRPC sets SO_REUSEPORT by default: a second server on a busy port would
+  // start and silently take half the connections (seen with a forgotten dev
+  // server). Refuse to start instead.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.RegisterService(&partner_service_);
   builder.RegisterService(&admin_service_);
   builder.RegisterService(&settlement_service_);

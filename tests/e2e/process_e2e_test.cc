@@ -11,8 +11,10 @@
 
 #include <chrono>
 #include <cstring>
+#include <optional>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <grpcpp/create_channel.h>
@@ -90,6 +92,23 @@ Output RunToCompletion(std::vector<std::string> argv, std::vector<std::string> e
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
 }
 
+// The exit code of `pid` once it exits, or nullopt (and the process killed)
+// if it is still running after `limit`: a bound for a test that expects a
+// process to give up, so a regression fails instead of hanging.
+std::optional<int> ExitCodeWithin(pid_t pid, std::chrono::seconds limit) {
+  const auto give_up = std::chrono::steady_clock::now() + limit;
+  int status = 0;
+  while (::waitpid(pid, &status, WNOHANG) == 0) {
+    if (std::chrono::steady_clock::now() > give_up) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, &status, 0);
+      return std::nullopt;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
 bool WaitUntilServing(const std::string& target, std::chrono::seconds limit) {
   auto channel = grpc::CreateChannel(target, grpc::InsecureChannelCredentials());
   auto health = grpc::health::v1::Health::NewStub(channel);
@@ -111,20 +130,32 @@ bool WaitUntilServing(const std::string& target, std::chrono::seconds limit) {
 // 32 bytes in base64: a fixed key is fine for a throwaway database.
 const std::string kPiiKey = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
 
+// What a plaintext test server needs, plus `extra`.
+std::vector<std::string> ServerEnvironment(const TestDatabase& db, const std::string& target,
+                                           std::vector<std::string> extra = {}) {
+  std::vector<std::string> settings = {"COALITION_DATABASE_URL=" + db.url(),
+                                       "COALITION_LISTEN=" + target,
+                                       std::string("COALITION_OPERATOR_KEY=") + kOperatorKey,
+                                       "COALITION_PII_KEYS=k1:" + kPiiKey,
+                                       "COALITION_PII_INDEX_KEY=" + kPiiKey,
+                                       "COALITION_ALLOW_INSECURE=1",
+                                       "COALITION_LOG_LEVEL=warn",
+                                       "COALITION_METRICS_LISTEN=127.0.0.1:0"};
+  settings.insert(settings.end(), extra.begin(), extra.end());
+  return Environment(settings);
+}
+
 TEST(ProcessE2eTest, ServerRunsDrivenByCoalitionctlAndStopsCleanlyOnSigterm) {
   TestDatabase db;
   const int port = FreePort();
   const std::string target = "127.0.0.1:" + std::to_string(port);
-  const pid_t server = Spawn({COALITION_SERVER_BINARY},
-                             Environment({"COALITION_DATABASE_URL=" + db.url(),
-                                          "COALITION_LISTEN=" + target,
-                                          std::string("COALITION_OPERATOR_KEY=") + kOperatorKey,
-                                          "COALITION_PII_KEYS=k1:" + kPiiKey,
-                                          "COALITION_PII_INDEX_KEY=" + kPiiKey,
-                                          "COALITION_ALLOW_INSECURE=1",
-                                          "COALITION_LOG_LEVEL=warn",
-                                          "COALITION_METRICS_LISTEN=127.0.0.1:0"}));
+  const pid_t server = Spawn({COALITION_SERVER_BINARY}, ServerEnvironment(db, target));
   ASSERT_TRUE(WaitUntilServing(target, std::chrono::seconds(30)));
+
+  // A second server on the same port refuses to start rather than share the
+  // port (SO_REUSEPORT) and answer half of the calls.
+  const pid_t second = Spawn({COALITION_SERVER_BINARY}, ServerEnvironment(db, target));
+  EXPECT_EQ(ExitCodeWithin(second, std::chrono::seconds(30)), std::optional<int>(1));
 
   const auto ctl_env = Environment({"COALITION_ENDPOINT=" + target,
                                     std::string("COALITION_OPERATOR_KEY=") + kOperatorKey});
@@ -169,16 +200,9 @@ TEST(ProcessE2eTest, FinanceKeySettlesAndExportsCsvWithCoalitionctl) {
   TestDatabase db;
   const int port = FreePort();
   const std::string target = "127.0.0.1:" + std::to_string(port);
-  const pid_t server = Spawn({COALITION_SERVER_BINARY},
-                             Environment({"COALITION_DATABASE_URL=" + db.url(),
-                                          "COALITION_LISTEN=" + target,
-                                          std::string("COALITION_OPERATOR_KEY=") + kOperatorKey,
-                                          std::string("COALITION_FINANCE_KEY=") + kFinanceKey,
-                                          "COALITION_PII_KEYS=k1:" + kPiiKey,
-                                          "COALITION_PII_INDEX_KEY=" + kPiiKey,
-                                          "COALITION_ALLOW_INSECURE=1",
-                                          "COALITION_METRICS_LISTEN=127.0.0.1:0",
-                                          "COALITION_LOG_LEVEL=warn"}));
+  const pid_t server =
+      Spawn({COALITION_SERVER_BINARY},
+            ServerEnvironment(db, target, {std::string("COALITION_FINANCE_KEY=") + kFinanceKey}));
   ASSERT_TRUE(WaitUntilServing(target, std::chrono::seconds(30)));
   const auto operator_env = Environment({"COALITION_ENDPOINT=" + target,
                                          std::string("COALITION_OPERATOR_KEY=") + kOperatorKey});
