@@ -145,7 +145,7 @@ if [[ "$(psql_ref -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'c
   psql_ref -d postgres -c 'CREATE DATABASE coalition_benchref'
 fi
 ref_url="postgresql://postgres@127.0.0.1:$PG_PORT/coalition_benchref"
-COALITION_DATABASE_URL="$ref_url" COALITION_OPERATOR_KEY="bench-reference-not-served" \
+COALITION_DATABASE_URL="$ref_url" COALITION_OPERATOR_KEY="bench-reference-not-served" COALITION_DEV_MODE=1 \
   "$BUILD/server/coalition-server" migrate >/dev/null
 psql_ref -d coalition_benchref -v members="$members" -f "$REPO_ROOT/bench/reference.sql" >/dev/null
 threads=$(( clients < 2 ? clients : 2 ))
