@@ -319,7 +319,9 @@ nlohmann::json RunBulk(const Options& options, const std::string& run) {
             << options.clients << " streams, " << seconds << " s\n  applied " << applied
             << ", replayed " << replayed << ", rejected " << rejected << ", failed streams "
             << failed_streams << "\n  " << per_second << " lines/s\n";
-  for (const auto& [error, count] : errors) std::cout << "  errors " << error << ": " << count << "\n";
+  for (const auto& [error, count] : errors) {
+    std::cout << "  errors " << error << ": " << count << "\n";
+  }
   return {{"scenario", "bulk"},        {"clients", options.clients},
           {"lines", options.lines},     {"seconds", seconds},
           {"received", received},       {"applied", applied},
