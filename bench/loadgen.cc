@@ -6,6 +6,9 @@
 //   mixed    till traffic: 60% Accrue, 20% Redeem, 20% HoldPoints + CapturePoints
 //   hot      every client accrues to the same card (one member row for all)
 //   seed     enrols the --members cards with an opening balance (idempotent)
+//   bulk     streams --lines accruals over the --members cards with BatchAccrue,
+//            split over the clients (one stream each); prints lines per second.
+//            --file-id names the file: the same id again replays it.
 //
 // It prints throughput, latency percentiles and errors by gRPC code, and writes
 // the same as JSON (--json). With --rate the clients are paced to a total call
@@ -49,6 +52,10 @@ struct Options {
   int members = 100'000;
   double rate = 0;  // total calls per second; 0 = as fast as the server answers
   int64_t seed_amount_minor = 100'000;
+  int64_t lines = 200'000;      // bulk
+  int lines_per_message = 1'000;  // bulk
+  std::string file_id;          // bulk; default: this run's id
+  bool receipts = true;         // bulk: every line names its own receipt
 };
 
 // What one client thread saw; merged after the run.
@@ -258,6 +265,71 @@ nlohmann::json RunSeed(const Options& options, const std::string& run) {
   return {{"scenario", "seed"}, {"seconds", elapsed}, {"failed", failed}};
 }
 
+// The bulk scenario: each client streams its share of one file of accruals
+// (line i goes to card i mod members) and waits for the summary.
+nlohmann::json RunBulk(const Options& options, const std::string& run) {
+  const std::string file_id = options.file_id.empty() ? run : options.file_id;
+  std::vector<v1::BatchAccrueResponse> responses(options.clients);
+  std::vector<grpc::Status> statuses(options.clients);
+  const auto started = Clock::now();
+  std::vector<std::thread> threads;
+  for (int c = 0; c < options.clients; ++c) {
+    threads.emplace_back([&, c] {
+      auto stub = v1::PartnerService::NewStub(
+          grpc::CreateChannel(options.endpoint, grpc::InsecureChannelCredentials()));
+      grpc::ClientContext context;
+      context.AddMetadata("authorization", "Bearer " + options.api_key);
+      auto writer = stub->BatchAccrue(&context, &responses[c]);
+      v1::BatchAccrueRequest message;
+      for (int64_t i = c; i < options.lines; i += options.clients) {
+        auto* line = message.add_lines();
+        line->set_request_id("bulk-" + file_id + "-" + std::to_string(i));
+        line->set_card_number(CardNumber(options, i % options.members));
+        line->mutable_amount()->set_currency_code(options.currency);
+        line->mutable_amount()->set_amount_minor(100 + (i * 7919) % 49'900);
+        if (options.receipts) line->set_receipt_id("bulk-" + file_id + "-" + std::to_string(i));
+        if (message.lines_size() == options.lines_per_message) {
+          if (!writer->Write(message)) break;
+          message.clear_lines();
+        }
+      }
+      if (message.lines_size() > 0) writer->Write(message);
+      writer->WritesDone();
+      statuses[c] = writer->Finish();
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
+  int64_t received = 0, applied = 0, replayed = 0, rejected = 0, failed_streams = 0;
+  std::map<std::string, int64_t> errors;
+  for (int c = 0; c < options.clients; ++c) {
+    if (!statuses[c].ok()) {
+      ++failed_streams;
+      errors[coalition::sdk::FormatError(statuses[c])] += 1;
+      continue;
+    }
+    received += responses[c].lines_received();
+    applied += responses[c].lines_applied();
+    replayed += responses[c].lines_replayed();
+    rejected += responses[c].lines_rejected();
+    for (const auto& error : responses[c].errors()) errors[error.reason()] += 1;
+  }
+  const double per_second = static_cast<double>(applied + replayed) / seconds;
+  std::cout << std::fixed << std::setprecision(1) << "bulk: " << options.lines << " lines, "
+            << options.clients << " streams, " << seconds << " s\n  applied " << applied
+            << ", replayed " << replayed << ", rejected " << rejected << ", failed streams "
+            << failed_streams << "\n  " << per_second << " lines/s\n";
+  for (const auto& [error, count] : errors) {
+    std::cout << "  errors " << error << ": " << count << "\n";
+  }
+  return {{"scenario", "bulk"},        {"clients", options.clients},
+          {"lines", options.lines},     {"seconds", seconds},
+          {"received", received},       {"applied", applied},
+          {"replayed", replayed},       {"rejected", rejected},
+          {"failed_streams", failed_streams}, {"lines_per_second", per_second},
+          {"errors", errors}};
+}
+
 nlohmann::json RunScenario(const Options& options, const std::string& run) {
   std::vector<std::unique_ptr<Client>> clients;
   for (int c = 0; c < options.clients; ++c) {
@@ -362,8 +434,16 @@ int main(int argc, char** argv) {
                  "API key of the partner sending the traffic (seed needs auto_enroll)")
       ->envname("COALITION_API_KEY")
       ->required();
-  cli.add_option("--scenario", options.scenario, "accrual, mixed, hot or seed")
-      ->check(CLI::IsMember({"accrual", "mixed", "hot", "seed"}));
+  cli.add_option("--scenario", options.scenario, "accrual, mixed, hot, seed or bulk")
+      ->check(CLI::IsMember({"accrual", "mixed", "hot", "seed", "bulk"}));
+  cli.add_option("--lines", options.lines, "bulk: accrual lines in the file")
+      ->check(CLI::Range(int64_t{1}, int64_t{100'000'000}));
+  cli.add_option("--lines-per-message", options.lines_per_message,
+                 "bulk: lines per BatchAccrueRequest")
+      ->check(CLI::Range(1, 10'000));
+  cli.add_option("--file-id", options.file_id,
+                 "bulk: names the file's request_ids (the same id again replays it)");
+  cli.add_flag("!--no-receipts", options.receipts, "bulk: lines name no receipt (no purchases)");
   cli.add_option("--clients", options.clients, "Concurrent clients, each with its own channel")
       ->check(CLI::Range(1, 1024));
   cli.add_option("--seconds", options.seconds, "Measured duration")->check(CLI::Range(0.1, 3600.0));
@@ -381,8 +461,9 @@ int main(int argc, char** argv) {
   CLI11_PARSE(cli, argc, argv);
 
   const std::string run = coalition::sdk::NewRequestId().substr(4, 10);
-  nlohmann::json result =
-      options.scenario == "seed" ? RunSeed(options, run) : RunScenario(options, run);
+  nlohmann::json result = options.scenario == "seed"   ? RunSeed(options, run)
+                          : options.scenario == "bulk" ? RunBulk(options, run)
+                                                       : RunScenario(options, run);
   Print(result);
   if (!options.json_path.empty()) {
     std::ofstream out(options.json_path);

@@ -2,7 +2,7 @@
 # The benchmark: one command that reproduces the README's performance table.
 #
 #   bench/run.sh [--clients N] [--seconds S] [--members M] [--scenarios "accrual mixed hot"]
-#                [--no-build] [--keep-server]
+#                [--bulk-lines L] [--no-build] [--keep-server]
 #
 # 1. Builds the release server and bench/loadgen (unless --no-build).
 # 2. Reuses a server listening on 127.0.0.1:$COALITION_DEV_PORT (default 50051) with
@@ -11,6 +11,8 @@
 # 3. Seeds M cards (LG-0000000 ...) with an opening balance through the API, once.
 # 4. Runs each scenario with N clients for S seconds, then the accrual scenario again
 #    paced at half of the throughput it reached (the latency "at half of peak").
+# 4b. Streams a bulk file of L accruals (default 200,000; 0 skips) with BatchAccrue over
+#    4 streams, then the same file again (every line a replay): lines per second.
 # 5. Runs the reference: the same ledger writes of one accrual as one SQL function
 #    (bench/reference.sql) called by pgbench over N connections on the same PostgreSQL,
 #    in a scratch database (coalition_benchref).
@@ -25,6 +27,7 @@ clients=16
 seconds=10
 members=100000
 scenarios="accrual mixed hot"
+bulk_lines=200000
 build=yes
 keep_server=no
 while (( $# > 0 )); do
@@ -33,6 +36,7 @@ while (( $# > 0 )); do
     --seconds) seconds="$2"; shift 2 ;;
     --members) members="$2"; shift 2 ;;
     --scenarios) scenarios="$2"; shift 2 ;;
+    --bulk-lines) bulk_lines="$2"; shift 2 ;;
     --no-build) build=no; shift ;;
     --keep-server) keep_server=yes; shift ;;
     -h | --help) sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed -e '$d' -e 's/^# \{0,1\}//'; exit 0 ;;
@@ -120,6 +124,13 @@ if [[ -f "$work/accrual.json" ]]; then
   fi
 fi
 
+if (( bulk_lines > 0 )); then
+  phase "bench: bulk import of $bulk_lines lines (BatchAccrue, 4 streams), then the same file again"
+  loadgen --scenario bulk --clients 4 --lines "$bulk_lines" --file-id "$stamp" --json "$work/bulk.json"
+  loadgen --scenario bulk --clients 4 --lines "$bulk_lines" --file-id "$stamp" \
+    --json "$work/bulk-replay.json"
+fi
+
 server_memory() {
   sed -nE "s/^$1:[[:space:]]+([0-9]+) kB/\1/p" "/proc/$server_pid/status" 2>/dev/null || echo 0
 }
@@ -134,7 +145,7 @@ if [[ "$(psql_ref -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'c
   psql_ref -d postgres -c 'CREATE DATABASE coalition_benchref'
 fi
 ref_url="postgresql://postgres@127.0.0.1:$PG_PORT/coalition_benchref"
-COALITION_DATABASE_URL="$ref_url" COALITION_OPERATOR_KEY="bench-reference-not-served" \
+COALITION_DATABASE_URL="$ref_url" COALITION_OPERATOR_KEY="bench-reference-not-served" COALITION_DEV_MODE=1 \
   "$BUILD/server/coalition-server" migrate >/dev/null
 psql_ref -d coalition_benchref -v members="$members" -f "$REPO_ROOT/bench/reference.sql" >/dev/null
 threads=$(( clients < 2 ? clients : 2 ))
@@ -188,6 +199,9 @@ result = {
     "server_rss_peak_mb": int(rss_peak_kb) / 1024, "server_rss_mb": int(rss_now_kb) / 1024,
     "seed": load("seed"), "reference": reference, "scenarios": {},
 }
+for name in ["bulk", "bulk-replay"]:
+    if load(name):
+        result[name.replace("-", "_")] = load(name)
 for name in scenarios.split() + ["accrual-half"]:
     data = load(name)
     if data:
@@ -214,6 +228,12 @@ for name, rate, p50, p95, p99, mx, errors, ratio in rows:
           f"{(f'{ratio:.2f}' if ratio is not None else ''):>8}")
 print(f"{'reference':<14}{tps:>10.0f}{reference['p50_ms']:>9.2f}{reference['p95_ms']:>9.2f}"
       f"{reference['p99_ms']:>9.2f}{reference['max_ms']:>9.2f}{reference['failed']:>8}{'1.00':>8}")
+for name in ["bulk", "bulk_replay"]:
+    if name in result:
+        data = result[name]
+        print(f"{name:<14}{data['lines_per_second']:>10.0f} lines/s  ({data['lines']} lines, "
+              f"{data['applied']} applied, {data['replayed']} replayed, {data['rejected']} rejected, "
+              f"{data['failed_streams']} failed streams, {data['seconds']:.1f} s)")
 print(f"server RSS: peak {result['server_rss_peak_mb']:.0f} MB (VmHWM since the server started), "
       f"now {result['server_rss_mb']:.0f} MB")
 for name, data in result["scenarios"].items():

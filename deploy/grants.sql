@@ -25,5 +25,8 @@ GRANT SELECT, INSERT ON audit_log TO :"service_role";
 REVOKE ALL ON schema_migrations FROM :"service_role";
 GRANT SELECT ON schema_migrations TO :"service_role";
 GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO :"service_role";
+-- BatchAccrue stages each chunk in temporary tables (dropped at commit), so
+-- the service role keeps TEMPORARY on the database (PUBLIC has it by default;
+-- do not revoke it).
 -- Views used by the service.
 GRANT SELECT ON partner_details TO :"service_role";

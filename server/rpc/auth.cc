@@ -32,6 +32,7 @@ constexpr std::array kMethodRoles = {
     MethodRoles{"/coalition.v1.PartnerService/EnrollMember", kPartner, Effect::kWrite},
     MethodRoles{"/coalition.v1.PartnerService/GetMember", kPartner, Effect::kRead},
     MethodRoles{"/coalition.v1.PartnerService/Accrue", kPartner, Effect::kWrite},
+    MethodRoles{"/coalition.v1.PartnerService/BatchAccrue", kPartner, Effect::kWrite},
     MethodRoles{"/coalition.v1.PartnerService/Redeem", kPartner, Effect::kWrite},
     MethodRoles{"/coalition.v1.PartnerService/ListTransactions", kPartner, Effect::kRead},
     MethodRoles{"/coalition.v1.PartnerService/HoldPoints", kPartner, Effect::kWrite},

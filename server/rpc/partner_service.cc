@@ -5,6 +5,7 @@
 #include "rpc/call.h"
 #include "rpc/convert.h"
 #include "rpc/request_key.h"
+#include "rpc/status.h"
 #include "domain/validation.h"
 
 namespace coalition::rpc {
@@ -25,6 +26,36 @@ constexpr std::string_view kVoidHold = "/coalition.v1.PartnerService/VoidHold";
 constexpr std::string_view kQuotePrice = "/coalition.v1.PartnerService/QuotePrice";
 constexpr std::string_view kGetPurchase = "/coalition.v1.PartnerService/GetPurchase";
 constexpr std::string_view kRefundPurchase = "/coalition.v1.PartnerService/RefundPurchase";
+
+constexpr std::string_view kBatchAccrue = "/coalition.v1.PartnerService/BatchAccrue";
+
+// Lines of a BatchAccrue applied per transaction: large enough that the
+// per-chunk statements cost little per line, small enough to keep each
+// transaction's locks short.
+constexpr size_t kBatchAccrueChunkLines = 5'000;
+// The response lists at most this many rejected lines (it counts them all).
+constexpr int kBatchAccrueMaxReportedErrors = 10'000;
+
+// An Accrue request as the ledger's command. Its key is the same whether the
+// line came alone (Accrue) or in a file (BatchAccrue), so each sees the other's
+// request_ids as repeats.
+Result<domain::AccrueCommand> AccrueCommandFrom(const v1::AccrueRequest& request) {
+  domain::AccrueCommand command;
+  command.key = MakeRequestKey(kAccrue, request.request_id(), request);
+  command.card_number = request.card_number();
+  command.amount = FromProto(request.amount());
+  for (const auto& item : request.line_items()) {
+    command.line_items.push_back({item.sku(), item.category(), FromProto(item.amount())});
+  }
+  command.store_id = request.store_id();
+  command.receipt_id = request.receipt_id();
+  if (request.has_occurred_at()) {
+    auto occurred = FromProto(request.occurred_at(), "occurred_at");
+    if (!occurred) return occurred.error();
+    command.occurred_at = *occurred;
+  }
+  return command;
+}
 
 v1::PaymentOptionKind ToProto(domain::OptionKind kind) {
   switch (kind) {
@@ -133,22 +164,9 @@ grpc::Status PartnerServiceImpl::Accrue(grpc::ServerContext* context,
                                         v1::AccrueResponse* response) {
   return RunCall(auth_, *context, kAccrue, request->request_id(),
                  [&](const Principal& caller) -> Result<Ok> {
-                   domain::AccrueCommand command;
-                   command.key = MakeRequestKey(kAccrue, request->request_id(), *request);
-                   command.card_number = request->card_number();
-                   command.amount = FromProto(request->amount());
-                   for (const auto& item : request->line_items()) {
-                     command.line_items.push_back(
-                         {item.sku(), item.category(), FromProto(item.amount())});
-                   }
-                   command.store_id = request->store_id();
-                   command.receipt_id = request->receipt_id();
-                   if (request->has_occurred_at()) {
-                     auto occurred = FromProto(request->occurred_at(), "occurred_at");
-                     if (!occurred) return occurred.error();
-                     command.occurred_at = *occurred;
-                   }
-                   auto result = ledger_.Accrue(*caller.partner, command);
+                   auto command = AccrueCommandFrom(*request);
+                   if (!command) return command.error();
+                   auto result = ledger_.Accrue(*caller.partner, *command);
                    if (!result) return result.error();
                    if (result->transfer_id) {
                      response->set_transfer_id(std::to_string(*result->transfer_id));
@@ -383,6 +401,86 @@ grpc::Status PartnerServiceImpl::RefundPurchase(grpc::ServerContext* context,
                    response->set_clawback_debt(result->debt);
                    return Ok{};
                  });
+}
+
+
+grpc::Status PartnerServiceImpl::BatchAccrue(grpc::ServerContext* context,
+                                             grpc::ServerReader<v1::BatchAccrueRequest>* reader,
+                                             v1::BatchAccrueResponse* response) {
+  return RunCall(auth_, *context, kBatchAccrue, "", [&](const Principal& caller) -> Result<Ok> {
+    std::vector<domain::AccrueCommand> chunk;
+    std::vector<std::string> chunk_request_ids;
+    // Lines that failed conversion before reaching the ledger, by position
+    // in the chunk.
+    std::vector<std::optional<domain::Error>> chunk_errors;
+    int64_t first_line = 0;
+    auto reject = [&](int64_t line, const std::string& request_id, const domain::Error& error) {
+      response->set_lines_rejected(response->lines_rejected() + 1);
+      if (response->errors_size() >= kBatchAccrueMaxReportedErrors) return;
+      auto* out = response->add_errors();
+      out->set_line(line);
+      out->set_request_id(request_id);
+      out->set_code(static_cast<int32_t>(ToStatus(error).error_code()));
+      out->set_reason(error.reason);
+      out->set_message(error.message);
+      out->set_field(error.field);
+    };
+    auto flush = [&]() -> std::optional<domain::Error> {
+      if (chunk.empty()) return std::nullopt;
+      auto outcomes = ledger_.BatchAccrue(*caller.partner, chunk);
+      if (!outcomes) return outcomes.error();
+      size_t next = 0;
+      for (size_t k = 0; k < chunk_errors.size(); ++k) {
+        const int64_t line = first_line + static_cast<int64_t>(k);
+        if (chunk_errors[k]) {
+          reject(line, chunk_request_ids[k], *chunk_errors[k]);
+          continue;
+        }
+        const auto& outcome = (*outcomes)[next++];
+        switch (outcome.kind) {
+          case domain::BulkAccrualOutcome::Kind::kApplied:
+            response->set_lines_applied(response->lines_applied() + 1);
+            response->set_points_earned(response->points_earned() +
+                                        outcome.result.points_earned);
+            break;
+          case domain::BulkAccrualOutcome::Kind::kReplayed:
+            response->set_lines_replayed(response->lines_replayed() + 1);
+            break;
+          case domain::BulkAccrualOutcome::Kind::kRejected:
+            reject(line, chunk_request_ids[k],
+                   outcome.error.value_or(domain::Error::Internal("line rejected")));
+            break;
+        }
+      }
+      first_line += static_cast<int64_t>(chunk_errors.size());
+      chunk.clear();
+      chunk_request_ids.clear();
+      chunk_errors.clear();
+      return std::nullopt;
+    };
+    v1::BatchAccrueRequest message;
+    while (reader->Read(&message)) {
+      for (const auto& line : message.lines()) {
+        response->set_lines_received(response->lines_received() + 1);
+        chunk_request_ids.push_back(line.request_id());
+        auto command = AccrueCommandFrom(line);
+        if (command) {
+          chunk.push_back(std::move(*command));
+          chunk_errors.emplace_back();
+        } else {
+          chunk_errors.push_back(command.error());
+        }
+        if (chunk_errors.size() >= kBatchAccrueChunkLines) {
+          if (auto error = flush()) return *error;
+        }
+      }
+    }
+    if (context->IsCancelled()) {
+      return domain::Error::Unavailable("CANCELLED", "the client cancelled the import");
+    }
+    if (auto error = flush()) return *error;
+    return Ok{};
+  });
 }
 
 }  // namespace coalition::rpc

@@ -37,6 +37,9 @@ class PartnerServiceImpl final : public coalition::v1::PartnerService::Service {
                           v1::QuotePriceResponse* response) override;
   grpc::Status GetPurchase(grpc::ServerContext* context, const v1::GetPurchaseRequest* request,
                            v1::GetPurchaseResponse* response) override;
+  grpc::Status BatchAccrue(grpc::ServerContext* context,
+                           grpc::ServerReader<v1::BatchAccrueRequest>* reader,
+                           v1::BatchAccrueResponse* response) override;
   grpc::Status RefundPurchase(grpc::ServerContext* context,
                               const v1::RefundPurchaseRequest* request,
                               v1::RefundPurchaseResponse* response) override;

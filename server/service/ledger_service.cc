@@ -1,6 +1,8 @@
 #include "service/ledger_service.h"
 
 #include <algorithm>
+#include <string_view>
+#include <unordered_map>
 
 #include "crypto/crypto.h"
 #include "domain/earn.h"
@@ -98,6 +100,58 @@ Result<domain::AccrueResult> LedgerService::Accrue(const domain::Partner& partne
   if (!points) return points.error();
   const auto now = clock_.Now();
   return store_.Accrue(partner, command, *points, now, CreditTermsAt(now));
+}
+
+Result<std::vector<domain::BulkAccrualOutcome>> LedgerService::BatchAccrue(
+    const domain::Partner& partner, const std::vector<domain::AccrueCommand>& lines) {
+  using Outcome = domain::BulkAccrualOutcome;
+  std::vector<Outcome> outcomes(lines.size());
+  // For each line, the earlier line with its request_id, or itself.
+  std::vector<size_t> first_with_id(lines.size());
+  std::unordered_map<std::string_view, size_t> seen;
+  std::vector<domain::AccrueCommand> valid;
+  std::vector<int64_t> plain_points;
+  std::vector<size_t> valid_index;  // position in `lines` of each of `valid`
+  for (size_t i = 0; i < lines.size(); ++i) {
+    const auto& line = lines[i];
+    first_with_id[i] = i;
+    if (auto e = domain::ValidateAccrue(line, programme_currency_)) {
+      outcomes[i].error = *e;
+      continue;
+    }
+    const auto [earlier, inserted] = seen.emplace(line.key.request_id, i);
+    if (!inserted) {
+      first_with_id[i] = earlier->second;
+      continue;
+    }
+    auto points = domain::PointsForAmount(partner.earn_rate, line.amount.amount_minor);
+    if (!points) {
+      outcomes[i].error = points.error();
+      continue;
+    }
+    valid.push_back(line);
+    plain_points.push_back(*points);
+    valid_index.push_back(i);
+  }
+  if (!valid.empty()) {
+    const auto now = clock_.Now();
+    auto applied = store_.BatchAccrue(partner, valid, plain_points, now, CreditTermsAt(now));
+    if (!applied) return applied.error();
+    for (size_t k = 0; k < valid.size(); ++k) outcomes[valid_index[k]] = std::move((*applied)[k]);
+  }
+  for (size_t i = 0; i < lines.size(); ++i) {
+    const size_t first = first_with_id[i];
+    if (first == i) continue;
+    if (lines[first].key.request_hash != lines[i].key.request_hash) {
+      outcomes[i].error = domain::Error::AlreadyExists(
+          "REQUEST_ID_REUSED", "request_id was already used for a different request");
+      continue;
+    }
+    // The same line twice in one file: the second is a retry of the first.
+    outcomes[i] = outcomes[first];
+    if (outcomes[i].kind == Outcome::Kind::kApplied) outcomes[i].kind = Outcome::Kind::kReplayed;
+  }
+  return outcomes;
 }
 
 Result<domain::RedeemResult> LedgerService::Redeem(

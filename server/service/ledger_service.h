@@ -27,6 +27,13 @@ class LedgerService {
   Result<domain::MemberView> GetMember(const domain::MemberRef& member);
   Result<domain::AccrueResult> Accrue(const domain::Partner& partner,
                                       const domain::AccrueCommand& command);
+  // Accrues a chunk of a partner's bulk file in one transaction (see
+  // LedgerStore::BatchAccrue for what bulk applies). Each line is validated
+  // as Accrue validates it; a request_id repeated within the chunk gets the
+  // first line's outcome when the lines are identical, REQUEST_ID_REUSED
+  // otherwise. One outcome per line, in order.
+  Result<std::vector<domain::BulkAccrualOutcome>> BatchAccrue(
+      const domain::Partner& partner, const std::vector<domain::AccrueCommand>& lines);
   // `terms` (see PricingService::PurchaseTermsFor) are required when the
   // command names a receipt_id.
   Result<domain::RedeemResult> Redeem(const domain::Partner& partner,

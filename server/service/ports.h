@@ -5,6 +5,7 @@
 #include <utility>
 #include <vector>
 
+#include "domain/bulk_accrual.h"
 #include "domain/error.h"
 #include "domain/model.h"
 #include "domain/pricing.h"
@@ -35,6 +36,15 @@ class LedgerStore {
                                               const domain::AccrueCommand& command,
                                               int64_t points, domain::Timestamp now,
                                               const domain::CreditTerms& terms) = 0;
+  // Accrues `lines` (already validated, request_ids distinct) in ONE
+  // transaction, set-based; `plain_points[i]` is line i at the plain earn
+  // rate. Earn rules apply; campaigns, tiers and auto-enrolment do not (an
+  // unknown card is rejected). One outcome per line, in order; a rejected
+  // line writes nothing, the others are applied or replayed as Accrue would.
+  virtual Result<std::vector<domain::BulkAccrualOutcome>> BatchAccrue(
+      const domain::Partner& partner, const std::vector<domain::AccrueCommand>& lines,
+      const std::vector<int64_t>& plain_points, domain::Timestamp now,
+      const domain::CreditTerms& terms) = 0;
   // `terms`: the point value and refund policy a payment towards
   // command.receipt_id fixes for its purchase (required with a receipt_id).
   virtual Result<domain::RedeemResult> Redeem(

@@ -1,3 +1,4 @@
+#include <array>
 #include <sstream>
 
 #include "domain/rules.h"
@@ -70,10 +71,11 @@ struct EarnPlan {
 // first); each campaign is then held to its budget and per-member cap with
 // its row locked (campaigns in id order, so accruals never deadlock), so a
 // budget is never overspent.
+// `terms`: the partner's rules and live campaigns as JSON, NULL when none
+// (the last two columns of open_accrual).
 Result<EarnPlan> PlanEarn(pqxx::work& tx, const domain::Partner& partner,
                           const domain::AccrueCommand& command, MemberId member,
-                          domain::Timestamp now, int64_t plain_points) {
-  const auto terms = tx.exec_prepared1("live_earn_terms", partner.id, ToMicros(now));
+                          const std::array<pqxx::field, 2>& terms, int64_t plain_points) {
   if (terms[0].is_null() && terms[1].is_null()) {
     return EarnPlan{plain_points, {}, {{"base", 0, plain_points}}};
   }
@@ -164,19 +166,24 @@ Result<domain::AccrueResult> PgLedgerStore::Accrue(const domain::Partner& partne
                                                    const domain::CreditTerms& terms) {
   return database_.Transact<domain::AccrueResult>(
       "accrue", [&](pqxx::work& tx) -> Result<domain::AccrueResult> {
-        if (auto earlier = ClaimRequest<domain::AccrueResult>(tx, partner, command.key)) {
-          return std::move(*earlier);
+        // Claim, card and earn terms in one round trip.
+        const auto opened = tx.exec_prepared1(
+            "open_accrual", partner.id, command.key.request_id, command.key.method,
+            crypto::HexEncode(command.key.request_hash), command.card_number, ToMicros(now));
+        if (!opened[0].as<bool>()) {
+          return AnswerRepeat<domain::AccrueResult>(tx, partner, command.key);
         }
         domain::AccrueResult result;
-        if (auto found = ResolveMember(tx, domain::MemberRef{command.card_number, {}})) {
-          result.member_id = *found;
+        if (!opened[1].is_null()) {
+          result.member_id = opened[1].as<MemberId>();
         } else if (partner.auto_enroll) {
           std::tie(result.member_id, result.member_enrolled) =
               EnrollCard(tx, command.card_number, partner.id, terms);
         } else {
           return MemberNotFound();
         }
-        auto plan = PlanEarn(tx, partner, command, result.member_id, now, points);
+        auto plan =
+            PlanEarn(tx, partner, command, result.member_id, {opened[2], opened[3]}, points);
         if (!plan) return plan.error();
         const int64_t own_points = plan->own_points;
         result.breakdown = std::move(plan->breakdown);

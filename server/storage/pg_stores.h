@@ -20,6 +20,10 @@ class PgLedgerStore final : public service::LedgerStore {
                                               const domain::AccrueCommand& command,
                                               int64_t points, domain::Timestamp now,
                                               const domain::CreditTerms& terms) override;
+  domain::Result<std::vector<domain::BulkAccrualOutcome>> BatchAccrue(
+      const domain::Partner& partner, const std::vector<domain::AccrueCommand>& lines,
+      const std::vector<int64_t>& plain_points, domain::Timestamp now,
+      const domain::CreditTerms& terms) override;
   domain::Result<domain::RedeemResult> Redeem(
       const domain::Partner& partner, const domain::RedeemCommand& command, domain::Timestamp now,
       const std::optional<domain::PurchaseTerms>& terms) override;

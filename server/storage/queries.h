@@ -702,3 +702,136 @@ FROM audit_log WHERE $1 = 0 OR id < $1
 ORDER BY id DESC LIMIT $2)~";
 
 }  // namespace coalition::storage::sql
+
+// --- bulk accrual (PgLedgerStore::BatchAccrue) --------------------------------
+// One transaction per chunk of a partner's file. The chunk's lines are COPYed
+// into temporary tables that live until the transaction ends; these
+// statements are executed unprepared, since their tables are new each time.
+
+namespace coalition::storage::sql {
+
+inline constexpr const char* kBulkCreateLines = R"~(
+CREATE TEMPORARY TABLE bulk_accrual_lines (
+  line_no integer NOT NULL, request_id text NOT NULL, card_number text NOT NULL,
+  receipt_id text NOT NULL
+) ON COMMIT DROP)~";
+
+// Per line: the card's member (NULL: unknown card), and an earlier request
+// with this request_id (its hash and stored response), if any.
+inline constexpr const char* kBulkResolveLines = R"~(
+SELECT l.line_no, c.member_id, encode(k.request_hash, 'hex'), k.response::text
+FROM bulk_accrual_lines l
+LEFT JOIN cards c ON c.card_number = l.card_number
+LEFT JOIN idempotency_keys k ON k.partner_id = $1 AND k.request_id = l.request_id)~";
+
+// Locks the members the chunk credits, in id order (as every bulk chunk
+// does; live requests lock one member), and reads their balances.
+inline constexpr const char* kBulkLockMembers = R"~(
+SELECT id, balance, debt FROM members WHERE id = ANY($1::bigint[])
+ORDER BY id FOR NO KEY UPDATE)~";
+
+// Locks the purchases of the chunk's receipts, in receipt order.
+inline constexpr const char* kBulkLockPurchases = R"~(
+SELECT receipt_id, member_id, currency_code, amount_refunded_minor FROM purchases
+WHERE partner_id = $1
+  AND receipt_id IN (SELECT receipt_id FROM bulk_accrual_lines WHERE receipt_id <> '')
+ORDER BY receipt_id FOR UPDATE)~";
+
+inline constexpr const char* kBulkTransferIds =
+    "SELECT nextval(pg_get_serial_sequence('transfers', 'id')) FROM generate_series(1, $1)";
+
+// The lines to apply, each with its transfer id (0: earns nothing, no
+// transfer) and the response a retry of it gets back.
+inline constexpr const char* kBulkCreateApplied = R"~(
+CREATE TEMPORARY TABLE bulk_accrual_applied (
+  request_id text NOT NULL, request_hash text NOT NULL, method text NOT NULL,
+  member_id bigint NOT NULL, transfer_id bigint NOT NULL, points bigint NOT NULL,
+  amount_minor bigint NOT NULL, currency_code text NOT NULL, store_id text NOT NULL,
+  receipt_id text NOT NULL, occurred_at_set boolean NOT NULL, occurred_at bigint NOT NULL,
+  response text NOT NULL
+) ON COMMIT DROP)~";
+
+// Claims every line's request_id with its response; a line claimed by a
+// concurrent request since kBulkResolveLines makes this insert fewer rows.
+inline constexpr const char* kBulkClaim = R"~(
+INSERT INTO idempotency_keys (partner_id, request_id, method, request_hash, response)
+SELECT $1, request_id, method, decode(request_hash, 'hex'), response::jsonb
+FROM bulk_accrual_applied ORDER BY request_id
+ON CONFLICT (partner_id, request_id) DO NOTHING)~";
+
+// Transfers from the partner's issuance account ($2) and their lots,
+// expiring at $3, as kAccrue posts them.
+inline constexpr const char* kBulkPostTransfers = R"~(
+WITH transfer AS (
+  INSERT INTO transfers (id, member_id, debit_account_id, credit_account_id, points, kind,
+                         partner_id, request_id, amount_minor, currency_code, store_id,
+                         receipt_id, occurred_at)
+  OVERRIDING SYSTEM VALUE
+  SELECT transfer_id, member_id, $2, member_id, points, 'ACCRUAL', $1, request_id,
+         amount_minor, currency_code, store_id, receipt_id,
+         CASE WHEN occurred_at_set THEN )~" COALITION_SQL_TIME("occurred_at") R"~( ELSE now() END
+  FROM bulk_accrual_applied WHERE transfer_id <> 0
+  RETURNING id, member_id, points, created_at
+)
+INSERT INTO lots (member_id, issuer_partner_id, points, remaining, earned_at, expires_at,
+                  source_transfer_id)
+SELECT member_id, $1, points, points, created_at, )~" COALITION_SQL_TIME("$3") R"~(, id
+FROM transfer)~";
+
+// One update per member, of everything the chunk credits it.
+inline constexpr const char* kBulkCreditMembers = R"~(
+UPDATE members m SET balance = m.balance + credit.points,
+                     last_activity_at = )~" COALITION_SQL_TIME("$1") R"~(
+FROM (SELECT member_id, sum(points)::bigint AS points FROM bulk_accrual_applied
+      WHERE transfer_id <> 0 GROUP BY member_id) credit
+WHERE m.id = credit.member_id)~";
+
+// Adds the chunk's cash and earned points to its receipts' purchases (the
+// conflicts were rejected per line under the purchases' locks; the guard
+// stays as in kAddPurchaseCash).
+inline constexpr const char* kBulkAddPurchases = R"~(
+INSERT INTO purchases (partner_id, receipt_id, member_id, currency_code, cash_paid_minor,
+                       points_earned)
+SELECT $1, receipt_id, min(member_id), min(currency_code), sum(amount_minor)::bigint,
+       sum(points)::bigint
+FROM bulk_accrual_applied WHERE receipt_id <> ''
+GROUP BY receipt_id ORDER BY receipt_id
+ON CONFLICT (partner_id, receipt_id) DO UPDATE SET
+  cash_paid_minor = purchases.cash_paid_minor + EXCLUDED.cash_paid_minor,
+  points_earned = purchases.points_earned + EXCLUDED.points_earned,
+  updated_at = now()
+WHERE purchases.member_id = EXCLUDED.member_id AND purchases.amount_refunded_minor = 0
+  AND purchases.currency_code = EXCLUDED.currency_code)~";
+
+}  // namespace coalition::storage::sql
+
+// --- accrual hot path ------------------------------------------------------------
+
+namespace coalition::storage::sql {
+
+// Opens an accrual in one round trip: claims (partner $1, request_id $2) as
+// kClaimRequest does, and reads the card's member ($5; NULL: unknown) and
+// the earn terms live at $6 as kLiveEarnTerms does. A concurrent duplicate
+// blocks the claim until it commits or rolls back.
+inline constexpr const char* kOpenAccrual = R"~(
+WITH claim AS (
+  INSERT INTO idempotency_keys (partner_id, request_id, method, request_hash)
+  VALUES ($1, $2, $3, decode($4, 'hex'))
+  ON CONFLICT (partner_id, request_id) DO NOTHING
+  RETURNING 1
+)
+SELECT EXISTS (SELECT 1 FROM claim),
+       (SELECT member_id FROM cards WHERE card_number = $5),
+       (SELECT rules::text FROM earn_rules
+        WHERE partner_id = $1 AND effective_from <= )~" COALITION_SQL_TIME("$6") R"~(
+        ORDER BY effective_from DESC LIMIT 1),
+       (SELECT json_agg(json_build_object('campaign_id', id, 'categories', categories,
+                                          'multiplier_bps', multiplier_bps,
+                                          'fixed_points', fixed_points,
+                                          'min_spend_minor', min_spend_minor) ORDER BY id)::text
+        FROM campaigns
+        WHERE (partner_id = $1 OR partner_id IS NULL) AND awarded_points < budget_points
+          AND starts_at <= )~" COALITION_SQL_TIME("$6") R"~(
+          AND ends_at > )~" COALITION_SQL_TIME("$6") R"~())~";
+
+}  // namespace coalition::storage::sql

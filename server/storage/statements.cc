@@ -92,6 +92,7 @@ void PrepareStatements(pqxx::connection& connection) {
   connection.prepare("debit_expired", sql::kDebitExpired);
   connection.prepare("breakage_report", sql::kBreakageReport);
   connection.prepare("live_earn_terms", sql::kLiveEarnTerms);
+  connection.prepare("open_accrual", sql::kOpenAccrual);
   connection.prepare("insert_earn_rules", sql::kInsertEarnRules);
   connection.prepare("lock_campaign", sql::kLockCampaign);
   connection.prepare("award_campaign", sql::kAwardCampaign);

@@ -46,6 +46,22 @@ inline domain::RefundPolicy ParseRefundPolicy(const std::string& name) {
 
 inline domain::Error MemberNotFound() { return domain::Error::NotFound("MEMBER_NOT_FOUND", "member not found"); }
 
+// The outcome for a request whose (partner, request_id) was claimed before:
+// the stored result of the earlier identical request, or REQUEST_ID_REUSED.
+template <typename T>
+domain::Result<T> AnswerRepeat(pqxx::work& tx, const domain::Partner& partner,
+                               const domain::RequestKey& key) {
+  const auto stored = tx.exec_prepared1("find_request", partner.id, key.request_id);
+  if (stored[1].as<std::string>() != crypto::HexEncode(key.request_hash)) {
+    return domain::Error::AlreadyExists(
+        "REQUEST_ID_REUSED", "request_id was already used for a different request");
+  }
+  if (stored[2].is_null()) return domain::Error::Internal("stored request has no response");
+  T result;
+  DecodeResult(stored[2].as<std::string>(), result);
+  return result;
+}
+
 // Claims the request for this transaction. Returns nothing when this
 // transaction now owns it, or the outcome to give the caller instead: the
 // stored result of the earlier identical request, or REQUEST_ID_REUSED.
@@ -57,15 +73,7 @@ std::optional<domain::Result<T>> ClaimRequest(pqxx::work& tx, const domain::Part
            .empty()) {
     return std::nullopt;
   }
-  const auto stored = tx.exec_prepared1("find_request", partner.id, key.request_id);
-  if (stored[1].as<std::string>() != hash_hex) {
-    return domain::Result<T>(domain::Error::AlreadyExists(
-        "REQUEST_ID_REUSED", "request_id was already used for a different request"));
-  }
-  if (stored[2].is_null()) return domain::Result<T>(domain::Error::Internal("stored request has no response"));
-  T result;
-  DecodeResult(stored[2].as<std::string>(), result);
-  return domain::Result<T>(std::move(result));
+  return AnswerRepeat<T>(tx, partner, key);
 }
 
 template <typename T>

@@ -104,6 +104,7 @@ TEST_F(SecurityE2eTest, EveryRpcTimesEveryRoleAndNoCredentials) {
       {"/coalition.v1.PartnerService/EnrollMember", {"partner"}},
       {"/coalition.v1.PartnerService/GetMember", {"partner"}},
       {"/coalition.v1.PartnerService/Accrue", {"partner"}},
+      {"/coalition.v1.PartnerService/BatchAccrue", {"partner"}},
       {"/coalition.v1.PartnerService/Redeem", {"partner"}},
       {"/coalition.v1.PartnerService/ListTransactions", {"partner"}},
       {"/coalition.v1.PartnerService/HoldPoints", {"partner"}},

@@ -87,6 +87,12 @@ TEST_F(LeastPrivilegeTest, TheServiceWorksWithItsGrantsAndNothingMore) {
   ASSERT_TRUE(enrolled.ok()) << enrolled.error().message;
   ASSERT_TRUE(ledger.Accrue(market, AccrueCommand("lp-accrue", "LP-CARD", 100)).ok());
   ASSERT_TRUE(ledger.Redeem(market, RedeemCommand("lp-redeem", "LP-CARD", 10)).ok());
+  // A bulk chunk: temporary tables, COPY, transfer ids from the sequence.
+  auto bulk_line = AccrueCommand("lp-bulk", "LP-CARD", 100);
+  bulk_line.receipt_id = "LP-RECEIPT";
+  auto bulk = ledger.BatchAccrue(market, {bulk_line});
+  ASSERT_TRUE(bulk.ok()) << bulk.error().message;
+  ASSERT_EQ((*bulk)[0].kind, domain::BulkAccrualOutcome::Kind::kApplied);
   domain::HoldCommand hold;
   hold.key = Key("lp-hold");
   hold.member.card_number = "LP-CARD";

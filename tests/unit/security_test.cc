@@ -175,6 +175,7 @@ const std::map<std::string, Allowed>& ExpectedRoles() {
       {"/coalition.v1.PartnerService/EnrollMember", {true, false, false, false}},
       {"/coalition.v1.PartnerService/GetMember", {true, false, false, false}},
       {"/coalition.v1.PartnerService/Accrue", {true, false, false, false}},
+      {"/coalition.v1.PartnerService/BatchAccrue", {true, false, false, false}},
       {"/coalition.v1.PartnerService/Redeem", {true, false, false, false}},
       {"/coalition.v1.PartnerService/ListTransactions", {true, false, false, false}},
       {"/coalition.v1.PartnerService/HoldPoints", {true, false, false, false}},
