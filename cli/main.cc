@@ -305,6 +305,31 @@ int Run(int argc, char** argv) {
   CLI::App* expiry_cmd = app.add_subcommand("expiry", "Points expiry (SPEC 5)");
   CLI::App* expiry_run = expiry_cmd->add_subcommand(
       "run", "Expire due points into breakage now (the server also does it on a schedule)");
+  CLI::App* tiers_cmd = app.add_subcommand("tiers", "Member tiers (SPEC 5)");
+  TiersSetArgs tiers_args;
+  CLI::App* tiers_set = tiers_cmd->add_subcommand(
+      "set", "Set a new version of the tier table (lowest tier first; the first threshold is 0)");
+  tiers_set
+      ->add_option("--tier", tiers_args.tiers,
+                   "NAME:THRESHOLD_POINTS:MULTIPLIER_BPS, e.g. Gold:5000:15000 (repeat, "
+                   "lowest first; 10000 bps = 1x)")
+      ->required();
+  tiers_set
+      ->add_option("--grace-days", tiers_args.grace_days,
+                   "Days a member keeps a tier after their qualifying points fall below it")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 3660));
+  tiers_set->add_option("--effective-from", tiers_args.effective_from,
+                        "RFC 3339 time, not in the past (default: now)");
+  CLI::App* tiers_show =
+      tiers_cmd->add_subcommand("show", "The tier table in force and the versions scheduled");
+  int tier_review_batch_size = 0;
+  CLI::App* tiers_review = tiers_cmd->add_subcommand(
+      "review", "Run the tier review now (the server also does it on a schedule)");
+  tiers_review
+      ->add_option("--batch-size", tier_review_batch_size,
+                   "Members per batch (0 = the server default, 500)")
+      ->check(CLI::Range(0, 10'000));
   int breakage_days = 30;
   CLI::App* breakage_cmd =
       app.add_subcommand("breakage", "Expired points per issuer over the last --days days");
@@ -344,7 +369,7 @@ int Run(int argc, char** argv) {
 
   // A bare group ("coalitionctl partner") is a request for its menu.
   for (CLI::App* group : {&app, partner_cmd, key_cmd, policy_cmd, settlement_cmd, economics_cmd,
-                          keys_cmd, expiry_cmd}) {
+                          keys_cmd, expiry_cmd, tiers_cmd}) {
     if ((group == &app || group->parsed()) && group->get_subcommands().empty()) {
       std::cerr << (group == &app ? app.help() : group->help("coalitionctl"));
       return kExitUsage;
@@ -447,6 +472,9 @@ int Run(int argc, char** argv) {
   if (audit_cmd->parsed()) return commands.Audit(audit_limit);
   if (expiry_run->parsed()) return commands.ExpiryRun();
   if (breakage_cmd->parsed()) return commands.Breakage(breakage_days);
+  if (tiers_set->parsed()) return commands.TiersSet(tiers_args);
+  if (tiers_show->parsed()) return commands.TiersShow();
+  if (tiers_review->parsed()) return commands.TiersReview(tier_review_batch_size);
   std::cerr << app.help();
   return kExitUsage;
 }

@@ -17,6 +17,9 @@ GRANT SELECT, INSERT, UPDATE ON
   earn_rules, campaigns, campaign_awards, partner_economics, settlement_batches,
   settlement_activity
   TO :"service_role";
+-- Tiers (V0011): versions are appended, member state upserted.
+GRANT SELECT, INSERT, UPDATE ON tier_tables, tiers, member_qualifying_points, member_tiers
+  TO :"service_role";
 -- The audit log is append-only for the service (the V0006 triggers also
 -- refuse UPDATE, DELETE and TRUNCATE to everyone, the owner included).
 REVOKE ALL ON audit_log FROM :"service_role";

@@ -1,6 +1,8 @@
 #include "coalition/cli/commands.h"
 
 #include <chrono>
+#include <charconv>
+#include <google/protobuf/util/time_util.h>
 #include <grpcpp/client_context.h>
 
 #include <algorithm>
@@ -396,6 +398,121 @@ int AdminCommands::Audit(int limit) {
                   event.code() == 0 ? "OK" : event.reason()});
   }
   table.Print(out_);
+  return kExitOk;
+}
+
+std::optional<v1::Tier> ParseTierSpec(std::string_view spec) {
+  const auto last = spec.rfind(':');
+  if (last == std::string_view::npos || last == 0) return std::nullopt;
+  const auto middle = spec.rfind(':', last - 1);
+  if (middle == std::string_view::npos || middle == 0) return std::nullopt;
+  const auto whole_number = [](std::string_view text, auto& value) {
+    const char* end = text.data() + text.size();
+    const auto [ptr, ec] = std::from_chars(text.data(), end, value);
+    return !text.empty() && ec == std::errc() && ptr == end;
+  };
+  std::int64_t threshold = 0;
+  std::int32_t multiplier_bps = 0;
+  if (!whole_number(spec.substr(middle + 1, last - middle - 1), threshold) ||
+      !whole_number(spec.substr(last + 1), multiplier_bps)) {
+    return std::nullopt;
+  }
+  v1::Tier tier;
+  tier.set_name(std::string(spec.substr(0, middle)));
+  tier.set_threshold_points(threshold);
+  tier.set_earn_multiplier_bps(multiplier_bps);
+  return tier;
+}
+
+namespace {
+
+void AddTierTableRows(Table& table, const std::string& status, const v1::TierTable& version) {
+  for (const v1::Tier& tier : version.tiers()) {
+    table.AddRow({status, FormatTimestamp(version.effective_from()), tier.name(),
+                  std::to_string(tier.threshold_points()), FormatBps(tier.earn_multiplier_bps()),
+                  std::to_string(version.grace_days())});
+  }
+}
+
+}  // namespace
+
+int AdminCommands::TiersSet(const TiersSetArgs& args) {
+  v1::SetTiersRequest request;
+  for (const std::string& spec : args.tiers) {
+    auto tier = ParseTierSpec(spec);
+    if (!tier) {
+      err_ << "error: --tier: \"" << spec
+           << "\" is not NAME:THRESHOLD_POINTS:MULTIPLIER_BPS (e.g. Gold:5000:15000)\n"
+              "Run with --help for more information.\n";
+      return kExitUsage;
+    }
+    *request.add_tiers() = *tier;
+  }
+  request.set_grace_days(args.grace_days);
+  if (!args.effective_from.empty() &&
+      !google::protobuf::util::TimeUtil::FromString(args.effective_from,
+                                                    request.mutable_effective_from())) {
+    err_ << "error: --effective-from: not an RFC 3339 time such as 2026-12-01T00:00:00Z\n"
+            "Run with --help for more information.\n";
+    return kExitUsage;
+  }
+  grpc::ClientContext context;
+  sdk::PrepareContext(context, channel_);
+  v1::SetTiersResponse response;
+  if (grpc::Status status = stub_.SetTiers(&context, request, &response); !status.ok()) {
+    return Fail(status);
+  }
+  if (output_ == OutputFormat::kJson) {
+    out_ << ToJson(response);
+    return kExitOk;
+  }
+  Table table({"STATUS", "EFFECTIVE_FROM", "TIER", "THRESHOLD", "MULTIPLIER", "GRACE_DAYS"});
+  AddTierTableRows(table, "stored", response.table());
+  table.Print(out_);
+  return kExitOk;
+}
+
+int AdminCommands::TiersShow() {
+  v1::GetTiersRequest request;
+  grpc::ClientContext context;
+  sdk::PrepareContext(context, channel_);
+  v1::GetTiersResponse response;
+  if (grpc::Status status = stub_.GetTiers(&context, request, &response); !status.ok()) {
+    return Fail(status);
+  }
+  if (output_ == OutputFormat::kJson) {
+    out_ << ToJson(response);
+    return kExitOk;
+  }
+  if (!response.has_current() && response.scheduled().empty()) {
+    out_ << "no tier table\n";
+    return kExitOk;
+  }
+  Table table({"STATUS", "EFFECTIVE_FROM", "TIER", "THRESHOLD", "MULTIPLIER", "GRACE_DAYS"});
+  if (response.has_current()) AddTierTableRows(table, "current", response.current());
+  for (const v1::TierTable& version : response.scheduled()) {
+    AddTierTableRows(table, "scheduled", version);
+  }
+  table.Print(out_);
+  return kExitOk;
+}
+
+int AdminCommands::TiersReview(int batch_size) {
+  v1::RunTierReviewRequest request;
+  request.set_batch_size(batch_size);
+  grpc::ClientContext context;
+  sdk::PrepareContext(context, channel_);
+  v1::RunTierReviewResponse response;
+  if (grpc::Status status = stub_.RunTierReview(&context, request, &response); !status.ok()) {
+    return Fail(status);
+  }
+  if (output_ == OutputFormat::kJson) {
+    out_ << ToJson(response);
+  } else {
+    PrintFields(out_, {{"members_changed", std::to_string(response.members())},
+                       {"upgraded", std::to_string(response.upgraded())},
+                       {"downgraded", std::to_string(response.downgraded())}});
+  }
   return kExitOk;
 }
 

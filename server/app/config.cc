@@ -91,6 +91,8 @@ void Apply(Config& config, const std::string& key, const std::string& value) {
     config.signup_bonus_points = ParseInt(key, value, 0, 1'000'000'000);
   else if (key == "expiry_job_seconds")
     config.expiry_job_seconds = ParseInt(key, value, 1, 7 * 24 * 3600);
+  else if (key == "tier_job_seconds")
+    config.tier_job_seconds = ParseInt(key, value, 1, 7 * 24 * 3600);
   else if (key == "metrics_listen") config.metrics_listen = value;
   else if (key == "key_cache_seconds") config.key_cache_seconds = ParseInt(key, value, 0, 60);
   else if (key == "rate_limit_per_second")

@@ -31,6 +31,7 @@ struct Config {
   int inactivity_lapse_days = 0;           // COALITION_INACTIVITY_LAPSE_DAYS: all points lapse after
   int signup_bonus_points = 0;             // COALITION_SIGNUP_BONUS_POINTS: operator-funded
   int expiry_job_seconds = 3600;           // COALITION_EXPIRY_JOB_SECONDS: expiry job period
+  int tier_job_seconds = 3600;             // COALITION_TIER_JOB_SECONDS: tier review period
   // COALITION_METRICS_LISTEN: host:port of the Prometheus /metrics endpoint;
   // empty turns it off.
   std::string metrics_listen = "127.0.0.1:9464";

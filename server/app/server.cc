@@ -163,6 +163,8 @@ void CoalitionServer::SweepHolds() {
   constexpr int kBatch = 500;
   const auto expiry_period = std::chrono::seconds(config_.expiry_job_seconds);
   auto next_expiry = std::chrono::steady_clock::now();
+  const auto tier_period = std::chrono::seconds(config_.tier_job_seconds);
+  auto next_tier_review = std::chrono::steady_clock::now();
   std::unique_lock lock(sweeper_mutex_);
   while (!sweeper_wake_.wait_for(lock, std::chrono::seconds(config_.hold_sweep_seconds),
                                  [this] { return stopping_; })) {
@@ -170,6 +172,10 @@ void CoalitionServer::SweepHolds() {
     if (std::chrono::steady_clock::now() >= next_expiry) {
       next_expiry = std::chrono::steady_clock::now() + expiry_period;
       RunExpiryJob();
+    }
+    if (std::chrono::steady_clock::now() >= next_tier_review) {
+      next_tier_review = std::chrono::steady_clock::now() + tier_period;
+      RunTierJob();
     }
     // A full batch means more may be due: sweep again at once.
     for (int released = kBatch; released == kBatch;) {
@@ -194,6 +200,18 @@ void CoalitionServer::RunExpiryJob() {
   } else if (run->points > 0) {
     spdlog::info(R"({{"event":"points_expired","members":{},"lots":{},"points":{}}})",
                  run->members, run->lots, run->points);
+  }
+}
+
+void CoalitionServer::RunTierJob() {
+  constexpr int kBatch = 500;
+  auto run = ledger_.ReviewAllTiers(kBatch);
+  metrics::RecordTierReview(run.ok(), run ? run->upgraded : 0, run ? run->downgraded : 0);
+  if (!run) {
+    spdlog::warn(R"({{"event":"tier_review_failed","reason":"{}"}})", run.error().reason);
+  } else if (run->members > 0) {
+    spdlog::info(R"({{"event":"tiers_reviewed","members":{},"upgraded":{},"downgraded":{}}})",
+                 run->members, run->upgraded, run->downgraded);
   }
 }
 

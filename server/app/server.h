@@ -48,6 +48,7 @@ class CoalitionServer {
  private:
   // Expires due points in batches (lot expiry, inactivity lapse).
   void RunExpiryJob();
+  void RunTierJob();
   void SweepHolds();
   void SealLegacyProfiles();
 

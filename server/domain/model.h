@@ -82,6 +82,13 @@ struct MemberView {
   int64_t debt = 0;
   int64_t available() const { return balance - held; }
   Timestamp enrolled_at{};
+  // Tier (SPEC §5): all empty/0 while no tier table is in force.
+  std::string tier_name;
+  // Rolling 12 months (this calendar month and the 11 before it).
+  int64_t qualifying_points = 0;
+  // Empty at the top tier.
+  std::string next_tier_name;
+  int64_t points_to_next_tier = 0;
 };
 
 // The identity of a money-moving request for idempotency.

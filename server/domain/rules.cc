@@ -1,6 +1,7 @@
 #include "domain/rules.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <limits>
 #include <map>
@@ -395,6 +396,63 @@ size_t TierAfterReview(const std::vector<TierRule>& tiers, size_t current_index,
   if (earned >= current) return earned;
   if (days_below.has_value() && *days_below >= grace_days) return earned;
   return current;
+}
+
+namespace {
+
+size_t ClampedRank(const std::vector<TierRule>& tiers, size_t rank) {
+  return std::min(rank, tiers.size() - 1);
+}
+
+// The grace period after the tier decided: running while the points stay
+// below the tier's threshold, from the first time that was seen.
+MemberTier WithGrace(const std::vector<TierRule>& tiers, size_t rank, const MemberTier& held,
+                     int64_t qualifying_points, Timestamp now) {
+  MemberTier result{rank, std::nullopt};
+  if (qualifying_points < tiers[rank].threshold_points) {
+    result.below_since =
+        rank == ClampedRank(tiers, held.rank) ? held.below_since.value_or(now) : now;
+  }
+  return result;
+}
+
+}  // namespace
+
+MemberTier TierAfterAccrual(const std::vector<TierRule>& tiers, const MemberTier& held,
+                            int64_t qualifying_points, Timestamp now) {
+  if (tiers.empty()) return held;
+  const size_t current = ClampedRank(tiers, held.rank);
+  const size_t rank = std::max(current, TierFor(tiers, qualifying_points).tier_index);
+  return WithGrace(tiers, rank, held, qualifying_points, now);
+}
+
+MemberTier ReviewTier(const std::vector<TierRule>& tiers, const MemberTier& held,
+                      int64_t qualifying_points, Timestamp now, int64_t grace_days) {
+  if (tiers.empty()) return held;
+  const size_t current = ClampedRank(tiers, held.rank);
+  std::optional<int64_t> days_below;
+  if (qualifying_points < tiers[current].threshold_points) {
+    const Timestamp below_since = held.below_since.value_or(now);
+    days_below = std::chrono::duration_cast<std::chrono::hours>(now - below_since).count() / 24;
+  }
+  const size_t rank =
+      TierAfterReview(tiers, current, qualifying_points, days_below, grace_days);
+  return WithGrace(tiers, rank, held, qualifying_points, now);
+}
+
+TierStatus HeldTierStatus(const std::vector<TierRule>& tiers, size_t held_rank,
+                          int64_t qualifying_points) {
+  TierStatus status;
+  if (tiers.empty()) return status;
+  status.tier_index = ClampedRank(tiers, held_rank);
+  if (status.tier_index + 1 < tiers.size()) {
+    status.next_index = status.tier_index + 1;
+    const Int128 gap =
+        static_cast<Int128>(tiers[*status.next_index].threshold_points) - qualifying_points;
+    status.points_to_next = static_cast<int64_t>(
+        std::clamp<Int128>(gap, 0, std::numeric_limits<int64_t>::max()));
+  }
+  return status;
 }
 
 std::vector<int64_t> TopSpenders(std::vector<std::pair<int64_t, int64_t>> spend_by_member,

@@ -67,6 +67,24 @@ struct TierRule {
   int32_t earn_multiplier_bps = kOneTimesBps;
 };
 
+// A version of the programme's tier table, in force from effective_from.
+struct TierTable {
+  Timestamp effective_from{};
+  std::vector<TierRule> tiers;
+  // Days a member keeps a tier after their qualifying points fall below it.
+  int64_t grace_days = 0;
+};
+
+inline constexpr int64_t kMaxTierGraceDays = 3660;
+
+// One run of the tier review.
+struct TierReviewRun {
+  // Members whose tier or grace period the review looked at.
+  int64_t members = 0;
+  int64_t upgraded = 0;
+  int64_t downgraded = 0;
+};
+
 // A live campaign, already filtered by time window and partner.
 struct CampaignOffer {
   int64_t campaign_id = 0;
@@ -177,6 +195,36 @@ TierStatus TierFor(const std::vector<TierRule>& tiers, int64_t qualifying_points
 size_t TierAfterReview(const std::vector<TierRule>& tiers, size_t current_index,
                        int64_t qualifying_points, std::optional<int64_t> days_below,
                        int64_t grace_days);
+
+// A member's tier as stored: the rank held and, while their qualifying
+// points are below its threshold, since when (the grace period runs from
+// there).
+struct MemberTier {
+  size_t rank = 0;
+  std::optional<Timestamp> below_since;
+  bool operator==(const MemberTier&) const = default;
+};
+
+// The tier held after an accrual brought the member's qualifying points to
+// `qualifying_points`: an upgrade at once to the tier they earn, never a
+// downgrade (that is the review's, after the grace period). Being seen below
+// the held tier's threshold starts the grace period (at `now`); reaching it
+// again ends it. A rank beyond the table is taken as the top tier.
+MemberTier TierAfterAccrual(const std::vector<TierRule>& tiers, const MemberTier& held,
+                            int64_t qualifying_points, Timestamp now);
+
+// The periodic review at `now` (TierAfterReview on whole days below the held
+// threshold): downgrades straight to the tier the points earn once the grace
+// period is over, applies an upgrade it sees, and starts or ends the grace
+// period like TierAfterAccrual.
+MemberTier ReviewTier(const std::vector<TierRule>& tiers, const MemberTier& held,
+                      int64_t qualifying_points, Timestamp now, int64_t grace_days);
+
+// Progress shown to a member holding `held_rank` (which may be above what the
+// points earn, during the grace period): the held tier, the next one up and
+// the qualifying points still needed for it (0 at the top, or once reached).
+TierStatus HeldTierStatus(const std::vector<TierRule>& tiers, size_t held_rank,
+                          int64_t qualifying_points);
 
 // Targeted bonuses: the members to reward among (member_id, spend) pairs.
 // Pairs of the same member are summed first. Only members who spent (spend > 0)

@@ -64,6 +64,16 @@ struct Families {
           .Help("Holds released by the sweeper because they expired")
           .Register(*registry)
           .Add({});
+  prometheus::Family<prometheus::Counter>& tier_reviews =
+      prometheus::BuildCounter()
+          .Name("coalition_tier_reviews_total")
+          .Help("Runs of the tier review (scheduled or RunTierReview), by outcome")
+          .Register(*registry);
+  prometheus::Family<prometheus::Counter>& tier_changes =
+      prometheus::BuildCounter()
+          .Name("coalition_tier_review_changes_total")
+          .Help("Members the tier review moved, by direction (up, down)")
+          .Register(*registry);
 };
 
 Families& Get() {
@@ -101,6 +111,17 @@ void RecordHoldSweep(bool succeeded, int64_t holds_released) {
   auto& families = Get();
   families.sweeps.Add({{"outcome", succeeded ? "ok" : "failed"}}).Increment();
   if (holds_released > 0) families.holds_expired.Increment(static_cast<double>(holds_released));
+}
+
+void RecordTierReview(bool succeeded, int64_t upgraded, int64_t downgraded) {
+  auto& families = Get();
+  families.tier_reviews.Add({{"outcome", succeeded ? "ok" : "failed"}}).Increment();
+  if (upgraded > 0) {
+    families.tier_changes.Add({{"direction", "up"}}).Increment(static_cast<double>(upgraded));
+  }
+  if (downgraded > 0) {
+    families.tier_changes.Add({{"direction", "down"}}).Increment(static_cast<double>(downgraded));
+  }
 }
 
 std::shared_ptr<prometheus::Registry> Registry() { return Get().registry; }

@@ -34,6 +34,9 @@ void RecordDbPoolExhausted();
 // One run of the hold sweeper.
 void RecordHoldSweep(bool succeeded, int64_t holds_released);
 
+// One run of the tier review and the members it moved up and down.
+void RecordTierReview(bool succeeded, int64_t upgraded, int64_t downgraded);
+
 std::shared_ptr<prometheus::Registry> Registry();
 
 // Serves the registry in the Prometheus text format at http://<listen>/metrics.

@@ -2,6 +2,7 @@
 
 #include "domain/limits.h"
 #include "domain/validation.h"
+#include "metrics/metrics.h"
 #include "rpc/call.h"
 #include "rpc/convert.h"
 
@@ -28,6 +29,9 @@ constexpr std::string_view kCreateCampaign = "/coalition.v1.AdminService/CreateC
 constexpr std::string_view kRunExpiry = "/coalition.v1.AdminService/RunExpiry";
 constexpr std::string_view kGetBreakageReport = "/coalition.v1.AdminService/GetBreakageReport";
 constexpr std::string_view kListAuditEvents = "/coalition.v1.AdminService/ListAuditEvents";
+constexpr std::string_view kSetTiers = "/coalition.v1.AdminService/SetTiers";
+constexpr std::string_view kGetTiers = "/coalition.v1.AdminService/GetTiers";
+constexpr std::string_view kRunTierReview = "/coalition.v1.AdminService/RunTierReview";
 constexpr std::string_view kPartnerListScope = "partners";
 constexpr std::string_view kAuditListScope = "audit";
 
@@ -401,6 +405,71 @@ grpc::Status AdminServiceImpl::GetBreakageReport(grpc::ServerContext* context,
       out->set_lots(line.lots);
       out->set_points(line.points);
     }
+    return Ok{};
+  }, request, response);
+}
+
+namespace {
+
+void ToProto(const domain::TierTable& table, v1::TierTable* out) {
+  rpc::ToProto(table.effective_from, out->mutable_effective_from());
+  for (const auto& tier : table.tiers) {
+    auto* added = out->add_tiers();
+    added->set_name(tier.name);
+    added->set_threshold_points(tier.threshold_points);
+    added->set_earn_multiplier_bps(tier.earn_multiplier_bps);
+  }
+  out->set_grace_days(static_cast<int32_t>(table.grace_days));
+}
+
+}  // namespace
+
+grpc::Status AdminServiceImpl::SetTiers(grpc::ServerContext* context,
+                                        const v1::SetTiersRequest* request,
+                                        v1::SetTiersResponse* response) {
+  return RunCall(auth_, *context, kSetTiers, "", [&](const Principal&) -> Result<Ok> {
+    std::optional<domain::Timestamp> effective_from;
+    if (request->has_effective_from()) {
+      auto parsed = FromProto(request->effective_from(), "effective_from");
+      if (!parsed) return parsed.error();
+      effective_from = *parsed;
+    }
+    std::vector<domain::TierRule> tiers;
+    for (const auto& tier : request->tiers()) {
+      tiers.push_back({tier.name(), tier.threshold_points(), tier.earn_multiplier_bps()});
+    }
+    auto table = ledger_.SetTiers(std::move(tiers), request->grace_days(), effective_from);
+    if (!table) return table.error();
+    ToProto(*table, response->mutable_table());
+    return Ok{};
+  }, request, response);
+}
+
+grpc::Status AdminServiceImpl::GetTiers(grpc::ServerContext* context,
+                                        const v1::GetTiersRequest* /*request*/,
+                                        v1::GetTiersResponse* response) {
+  return RunCall(auth_, *context, kGetTiers, "", [&](const Principal&) -> Result<Ok> {
+    auto tables = ledger_.GetTiers();
+    if (!tables) return tables.error();
+    if (tables->current) ToProto(*tables->current, response->mutable_current());
+    for (const auto& table : tables->scheduled) ToProto(table, response->add_scheduled());
+    return Ok{};
+  });
+}
+
+grpc::Status AdminServiceImpl::RunTierReview(grpc::ServerContext* context,
+                                             const v1::RunTierReviewRequest* request,
+                                             v1::RunTierReviewResponse* response) {
+  return RunCall(auth_, *context, kRunTierReview, "", [&](const Principal&) -> Result<Ok> {
+    if (request->batch_size() < 0 || request->batch_size() > 10'000) {
+      return domain::Error::InvalidArgument("batch_size", "must be between 0 and 10000");
+    }
+    auto run = ledger_.ReviewAllTiers(request->batch_size() == 0 ? 500 : request->batch_size());
+    if (!run) return run.error();
+    metrics::RecordTierReview(true, run->upgraded, run->downgraded);
+    response->set_members(run->members);
+    response->set_upgraded(run->upgraded);
+    response->set_downgraded(run->downgraded);
     return Ok{};
   }, request, response);
 }

@@ -57,6 +57,13 @@ class AdminServiceImpl final : public coalition::v1::AdminService::Service {
   grpc::Status GetBreakageReport(grpc::ServerContext* context,
                                  const v1::GetBreakageReportRequest* request,
                                  v1::GetBreakageReportResponse* response) override;
+  grpc::Status SetTiers(grpc::ServerContext* context, const v1::SetTiersRequest* request,
+                        v1::SetTiersResponse* response) override;
+  grpc::Status GetTiers(grpc::ServerContext* context, const v1::GetTiersRequest* request,
+                        v1::GetTiersResponse* response) override;
+  grpc::Status RunTierReview(grpc::ServerContext* context,
+                             const v1::RunTierReviewRequest* request,
+                             v1::RunTierReviewResponse* response) override;
   grpc::Status ListAuditEvents(grpc::ServerContext* context,
                                const v1::ListAuditEventsRequest* request,
                                v1::ListAuditEventsResponse* response) override;

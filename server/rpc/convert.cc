@@ -35,6 +35,10 @@ void ToProto(const domain::MemberView& member, v1::Member* out) {
   out->set_available(member.available());
   ToProto(member.enrolled_at, out->mutable_enrolled_at());
   out->set_clawback_debt(member.debt);
+  out->set_tier_name(member.tier_name);
+  out->set_qualifying_points(member.qualifying_points);
+  out->set_next_tier_name(member.next_tier_name);
+  out->set_points_to_next_tier(member.points_to_next_tier);
 }
 
 void ToProto(const domain::PurchaseView& purchase, v1::Purchase* out) {

@@ -59,6 +59,41 @@ Result<std::vector<domain::BreakageLine>> LedgerService::BreakageReport(domain::
   return store_.BreakageReport(from, to);
 }
 
+Result<domain::TierTable> LedgerService::SetTiers(
+    std::vector<domain::TierRule> tiers, int64_t grace_days,
+    std::optional<domain::Timestamp> effective_from) {
+  if (auto e = domain::ValidateTiers(tiers)) return *e;
+  if (grace_days < 0 || grace_days > domain::kMaxTierGraceDays) {
+    return Error::InvalidArgument("grace_days", "must be between 0 and " +
+                                                    std::to_string(domain::kMaxTierGraceDays));
+  }
+  const auto now = clock_.Now();
+  // Tiers already held and multipliers already earned under the table in
+  // force stay as they are: a new version only ever starts from now.
+  if (effective_from && *effective_from < now) {
+    return Error::FailedPrecondition("EFFECTIVE_FROM_IN_PAST",
+                                     "effective_from must not be in the past");
+  }
+  domain::TierTable table{effective_from.value_or(now), std::move(tiers), grace_days};
+  auto stored = store_.AddTierTable(table);
+  if (!stored) return stored.error();
+  return table;
+}
+
+Result<domain::TierReviewRun> LedgerService::ReviewAllTiers(int batch) {
+  domain::TierReviewRun total;
+  const auto now = clock_.Now();
+  for (domain::MemberId after = 0;;) {
+    auto step = store_.ReviewTiers(now, after, batch);
+    if (!step) return step.error();
+    total.members += step->run.members;
+    total.upgraded += step->run.upgraded;
+    total.downgraded += step->run.downgraded;
+    if (step->last == 0) return total;
+    after = step->last;
+  }
+}
+
 Result<domain::MemberView> LedgerService::GetMember(const domain::MemberRef& member) {
   if (auto e = domain::ValidateMemberRef(member)) return *e;
   return store_.GetMember(member, clock_.Now());

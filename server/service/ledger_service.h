@@ -68,6 +68,17 @@ class LedgerService {
   Result<domain::ExpiryRun> ExpireAllDue(int batch);
   Result<std::vector<domain::BreakageLine>> BreakageReport(domain::Timestamp from,
                                                            domain::Timestamp to);
+  // Tiers (SPEC §5). A new version of the tier table from
+  // `table.effective_from` (nullopt: now) on. INVALID_ARGUMENT for a bad table
+  // (ValidateTiers) or grace period; FAILED_PRECONDITION/EFFECTIVE_FROM_IN_PAST
+  // for a time already past. Returns the stored version.
+  Result<domain::TierTable> SetTiers(std::vector<domain::TierRule> tiers, int64_t grace_days,
+                                     std::optional<domain::Timestamp> effective_from);
+  Result<LedgerStore::TierTables> GetTiers() { return store_.ListTierTables(clock_.Now()); }
+  // The whole tier review: batches of `batch` members until none are left.
+  // Safe to run concurrently with traffic and with itself.
+  Result<domain::TierReviewRun> ReviewAllTiers(int batch);
+
   // Member PII for the partner that supplied it (see LedgerStore).
   Result<std::optional<domain::MemberProfile>> GetMemberProfile(const domain::Partner& partner,
                                                                 domain::MemberId member) {

@@ -82,6 +82,25 @@ class LedgerStore {
   virtual Result<std::vector<domain::BreakageLine>> BreakageReport(domain::Timestamp from,
                                                                    domain::Timestamp to) = 0;
 
+  // Tiers (SPEC §5). Appends a version of the tier table; one for the same
+  // effective_from as an earlier one supersedes it.
+  virtual Result<domain::Ok> AddTierTable(const domain::TierTable& table) = 0;
+  struct TierTables {
+    std::optional<domain::TierTable> current;  // in force at `now`
+    std::vector<domain::TierTable> scheduled;  // later, by effective_from
+  };
+  virtual Result<TierTables> ListTierTables(domain::Timestamp now) = 0;
+  // Reviews the tiers of up to `limit` members with id > `after` that hold a
+  // tier or have qualifying points (domain::ReviewTier under the table in
+  // force at `now`), each in its own transaction with the member row locked.
+  // `last` is the last member looked at (0: none left). Idempotent.
+  struct TierReviewStep {
+    domain::TierReviewRun run;
+    domain::MemberId last = 0;
+  };
+  virtual Result<TierReviewStep> ReviewTiers(domain::Timestamp now, domain::MemberId after,
+                                             int limit) = 0;
+
   // Purchases: the calling partner's receipt; another partner's is not found.
   virtual Result<domain::PurchaseView> GetPurchase(const domain::Partner& partner,
                                                    const std::string& receipt_id) = 0;

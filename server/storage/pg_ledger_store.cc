@@ -65,8 +65,9 @@ struct EarnPlan {
   std::vector<domain::EarnComponent> breakdown;
 };
 
-// What an accrual earns under the partner's earn rules and live campaigns.
-// Without either, the plain earn rate's `plain_points`, all of it base. The
+// What an accrual earns under the partner's earn rules, the member's tier
+// multiplier and live campaigns. Without any of them, the plain earn rate's
+// `plain_points`, all of it base. The
 // cap comes off the partner's own points first, then off campaigns (last
 // first); each campaign is then held to its budget and per-member cap with
 // its row locked (campaigns in id order, so accruals never deadlock), so a
@@ -75,8 +76,9 @@ struct EarnPlan {
 // (the last two columns of open_accrual).
 Result<EarnPlan> PlanEarn(pqxx::work& tx, const domain::Partner& partner,
                           const domain::AccrueCommand& command, MemberId member,
-                          const std::array<pqxx::field, 2>& terms, int64_t plain_points) {
-  if (terms[0].is_null() && terms[1].is_null()) {
+                          const std::array<pqxx::field, 2>& terms, int64_t plain_points,
+                          int32_t tier_multiplier_bps) {
+  if (terms[0].is_null() && terms[1].is_null() && tier_multiplier_bps == domain::kOneTimesBps) {
     return EarnPlan{plain_points, {}, {{"base", 0, plain_points}}};
   }
   domain::EarnRules rules;
@@ -85,6 +87,7 @@ Result<EarnPlan> PlanEarn(pqxx::work& tx, const domain::Partner& partner,
   domain::EarnInput input;
   input.amount_minor = command.amount.amount_minor;
   input.line_items = command.line_items;
+  input.tier_multiplier_bps = tier_multiplier_bps;
   if (!terms[1].is_null()) input.campaigns = DecodeCampaignOffers(terms[1].as<std::string>());
   auto earned = domain::EvaluateEarn(rules, input);
   if (!earned) return earned.error();
@@ -156,6 +159,7 @@ Result<domain::MemberView> PgLedgerStore::GetMember(const domain::MemberRef& ref
         if (!id) return MemberNotFound();
         auto member = LoadMember(tx, *id, now);
         if (!member) return MemberNotFound();
+        FillMemberTier(tx, *member, now);
         return *member;
       });
 }
@@ -182,8 +186,15 @@ Result<domain::AccrueResult> PgLedgerStore::Accrue(const domain::Partner& partne
         } else {
           return MemberNotFound();
         }
-        auto plan =
-            PlanEarn(tx, partner, command, result.member_id, {opened[2], opened[3]}, points);
+        // The tier held when the purchase is made earns its multiplier; an
+        // upgrade this accrual brings applies from the next one.
+        const LockedTier tier = LockMemberTier(tx, result.member_id, now);
+        const int32_t tier_multiplier_bps =
+            tier.tiers.empty()
+                ? domain::kOneTimesBps
+                : tier.tiers[std::min(tier.held.rank, tier.tiers.size() - 1)].earn_multiplier_bps;
+        auto plan = PlanEarn(tx, partner, command, result.member_id, {opened[2], opened[3]},
+                             points, tier_multiplier_bps);
         if (!plan) return plan.error();
         const int64_t own_points = plan->own_points;
         result.breakdown = std::move(plan->breakdown);
@@ -218,6 +229,20 @@ Result<domain::AccrueResult> PgLedgerStore::Accrue(const domain::Partner& partne
           in_debt = row[2].as<int64_t>() > 0;
         }
         if (in_debt) RepayDebt(tx, result.member_id);
+        // Qualifying points: what the partner issued (its own points and the
+        // campaigns it funded), not the operator's bonuses.
+        int64_t qualifying_earned = own_points;
+        for (const auto& award : plan->campaigns) {
+          if (award.funded_by == "PARTNER") qualifying_earned += award.points;
+        }
+        if (qualifying_earned > 0) {
+          const int64_t qualifying =
+              AddQualifyingPoints(tx, result.member_id, qualifying_earned, now);
+          const auto upgraded = domain::TierAfterAccrual(tier.tiers, tier.held, qualifying, now);
+          if (!tier.tiers.empty() && !(upgraded == tier.held)) {
+            StoreMemberTier(tx, result.member_id, upgraded, now, /*by_review=*/false);
+          }
+        }
         // A return claws back the partner's own points; campaign bonuses stay.
         if (auto conflict =
                 AddPurchaseCash(tx, partner, command, result.member_id, own_points)) {

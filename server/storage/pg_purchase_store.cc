@@ -142,6 +142,9 @@ Result<domain::RefundResult> PgLedgerStore::RefundPurchase(const domain::Partner
           result.clawback_transfer_id = *recorded;
           tx.exec_prepared1("claw_back", member, outcome->points_to_claw_back,
                             outcome->points_to_claw_back - from_lots);
+          // Qualifying points are net of clawbacks, counted in the month of
+          // the return; a lower total shows at the next tier review.
+          AddQualifyingPoints(tx, member, -outcome->points_to_claw_back, now);
         }
         const auto balances = RepayDebt(tx, member);
         tx.exec_prepared0("update_purchase_refunded", partner.id, command.receipt_id,

@@ -58,6 +58,10 @@ class PgLedgerStore final : public service::LedgerStore {
   domain::Result<std::vector<domain::MemberId>> FindMembersByContact(
       domain::PartnerId partner, const std::string& email, const std::string& phone) override;
   domain::Result<domain::PiiRotationStep> RotatePiiKeys(int batch_size, bool legacy_only) override;
+  domain::Result<domain::Ok> AddTierTable(const domain::TierTable& table) override;
+  domain::Result<TierTables> ListTierTables(domain::Timestamp now) override;
+  domain::Result<TierReviewStep> ReviewTiers(domain::Timestamp now, domain::MemberId after,
+                                             int limit) override;
 
  private:
   Database& database_;
@@ -128,5 +132,31 @@ class PgAuditLog final : public service::AuditLog {
  private:
   Database& database_;
 };
+
+}  // namespace coalition::storage
+
+// --- tiers (pg_tier_store.cc): steps of the accrual's and GetMember's
+// transactions ---------------------------------------------------------------
+
+namespace coalition::storage {
+
+// A member's tier under the tier table in force, read with the member row
+// locked. `tiers` is empty when no table is in force.
+struct LockedTier {
+  std::vector<domain::TierRule> tiers;
+  int64_t grace_days = 0;
+  domain::MemberTier held;
+};
+LockedTier LockMemberTier(pqxx::transaction_base& tx, domain::MemberId member,
+                          domain::Timestamp now);
+// Adds qualifying points (negative: a clawback) in the month of `now`;
+// returns the member's rolling 12 months' total.
+int64_t AddQualifyingPoints(pqxx::transaction_base& tx, domain::MemberId member, int64_t points,
+                            domain::Timestamp now);
+void StoreMemberTier(pqxx::transaction_base& tx, domain::MemberId member,
+                     const domain::MemberTier& tier, domain::Timestamp now, bool by_review);
+// Fills the member's tier, qualifying points and progress as of `now`.
+void FillMemberTier(pqxx::transaction_base& tx, domain::MemberView& member,
+                    domain::Timestamp now);
 
 }  // namespace coalition::storage

@@ -835,3 +835,136 @@ SELECT EXISTS (SELECT 1 FROM claim),
           AND ends_at > )~" COALITION_SQL_TIME("$6") R"~())~";
 
 }  // namespace coalition::storage::sql
+
+// --- tiers (V0011) -------------------------------------------------------------
+
+namespace coalition::storage::sql {
+
+// The calendar month (UTC) of a bigint of epoch microseconds, and the first
+// month of the rolling 12 months that end with it.
+#define COALITION_SQL_MONTH(param) \
+  "(date_trunc('month', " COALITION_SQL_TIME(param) " AT TIME ZONE 'UTC'))::date"
+#define COALITION_SQL_WINDOW_START(param) \
+  "(" COALITION_SQL_MONTH(param) " - interval '11 months')::date"
+
+// The version of the tier table in force at $1 (latest effective_from, then
+// latest id): its id, effective_from and grace days.
+#define COALITION_SQL_TIER_TABLE_AT(param)                                          \
+  "(SELECT id, effective_from, grace_days FROM tier_tables WHERE effective_from <= " \
+  COALITION_SQL_TIME(param) " ORDER BY effective_from DESC, id DESC LIMIT 1)"
+
+// The tiers of a version as a JSON array of [name, threshold, multiplier],
+// by rank.
+#define COALITION_SQL_TIERS_JSON(table_id)                                              \
+  "(SELECT json_agg(json_build_array(name, threshold_points, earn_multiplier_bps) "     \
+  "ORDER BY rank)::text FROM tiers WHERE table_id = " table_id ")"
+
+// Locks member $1 and returns the tier table in force at $2 (tiers JSON and
+// grace days, NULL when none) and the member's tier (rank, below_since).
+// Every change of a member's tier runs after this, so accruals and reviews of
+// one member take turns.
+inline constexpr const char* kLockMemberTier = R"~(
+WITH t AS )~" COALITION_SQL_TIER_TABLE_AT("$2") R"~(
+SELECT )~" COALITION_SQL_TIERS_JSON("(SELECT id FROM t)") R"~(,
+       (SELECT grace_days FROM t),
+       coalesce(s.tier_rank, 0),
+       (extract(epoch from s.below_since) * 1000000)::bigint
+FROM members m LEFT JOIN member_tiers s ON s.member_id = m.id
+WHERE m.id = $1
+FOR UPDATE OF m)~";
+
+// Adds $2 qualifying points (negative for a clawback) in the month of $3;
+// returns the member's qualifying points over the 12 months ending then.
+// (The sum cannot see the upsert's row, a CTE's snapshot being the
+// statement's, so it adds the other months to the upserted bucket.)
+inline constexpr const char* kAddQualifyingPoints = R"~(
+WITH bucket AS (
+  INSERT INTO member_qualifying_points (member_id, month, points)
+  VALUES ($1, )~" COALITION_SQL_MONTH("$3") R"~(, $2)
+  ON CONFLICT (member_id, month)
+  DO UPDATE SET points = member_qualifying_points.points + EXCLUDED.points
+  RETURNING points
+)
+SELECT ((SELECT points FROM bucket) +
+        coalesce((SELECT sum(points) FROM member_qualifying_points
+                  WHERE member_id = $1 AND month >= )~" COALITION_SQL_WINDOW_START("$3") R"~(
+                    AND month < )~" COALITION_SQL_MONTH("$3") R"~(), 0))::bigint)~";
+
+inline constexpr const char* kQualifyingPoints = R"~(
+SELECT coalesce(sum(points), 0)::bigint FROM member_qualifying_points
+WHERE member_id = $1 AND month >= )~" COALITION_SQL_WINDOW_START("$2") R"~(
+  AND month <= )~" COALITION_SQL_MONTH("$2");
+
+// Stores member $1's tier: rank $2, below_since $3 (NULL: not below), at $4
+// (`since` moves only when the rank does); $5 says a review did it.
+inline constexpr const char* kSetMemberTier = R"~(
+INSERT INTO member_tiers (member_id, tier_rank, since, below_since, reviewed_at)
+VALUES ($1, $2, )~" COALITION_SQL_TIME("$4") ", " COALITION_SQL_TIME("$3") R"~(,
+        CASE WHEN $5 THEN )~" COALITION_SQL_TIME("$4") R"~( END)
+ON CONFLICT (member_id) DO UPDATE SET
+  since = CASE WHEN member_tiers.tier_rank = EXCLUDED.tier_rank THEN member_tiers.since
+               ELSE EXCLUDED.since END,
+  tier_rank = EXCLUDED.tier_rank,
+  below_since = EXCLUDED.below_since,
+  reviewed_at = coalesce(EXCLUDED.reviewed_at, member_tiers.reviewed_at))~";
+
+// What GetMember shows: the table in force at $2, the member's rank and
+// qualifying points; and the table's grace days.
+inline constexpr const char* kMemberTier = R"~(
+WITH t AS )~" COALITION_SQL_TIER_TABLE_AT("$2") R"~(
+SELECT )~" COALITION_SQL_TIERS_JSON("(SELECT id FROM t)") R"~(,
+       coalesce((SELECT tier_rank FROM member_tiers WHERE member_id = $1), 0),
+       coalesce((SELECT sum(points) FROM member_qualifying_points
+                 WHERE member_id = $1 AND month >= )~" COALITION_SQL_WINDOW_START("$2") R"~(
+                   AND month <= )~" COALITION_SQL_MONTH("$2") R"~(), 0)::bigint,
+       (SELECT grace_days FROM t))~";
+
+// A batch for the review: members with id > $1 that hold a tier row or have
+// qualifying points in the 12 months ending at $2, by id, at most $3, with
+// their tier and qualifying points (rechecked under the member lock before
+// anything changes).
+inline constexpr const char* kTierReviewCandidates = R"~(
+WITH ids AS (
+  SELECT member_id FROM (
+    (SELECT member_id FROM member_tiers WHERE member_id > $1 ORDER BY member_id LIMIT $3)
+    UNION
+    (SELECT DISTINCT member_id FROM member_qualifying_points
+     WHERE member_id > $1 AND month >= )~" COALITION_SQL_WINDOW_START("$2") R"~(
+       AND month <= )~" COALITION_SQL_MONTH("$2") R"~(
+     ORDER BY member_id LIMIT $3)
+  ) c ORDER BY member_id LIMIT $3
+)
+SELECT ids.member_id, coalesce(s.tier_rank, 0),
+       (extract(epoch from s.below_since) * 1000000)::bigint,
+       coalesce((SELECT sum(points) FROM member_qualifying_points q
+                 WHERE q.member_id = ids.member_id
+                   AND q.month >= )~" COALITION_SQL_WINDOW_START("$2") R"~(
+                   AND q.month <= )~" COALITION_SQL_MONTH("$2") R"~(), 0)::bigint
+FROM ids LEFT JOIN member_tiers s ON s.member_id = ids.member_id
+ORDER BY ids.member_id)~";
+
+inline constexpr const char* kInsertTierTable = R"~(
+INSERT INTO tier_tables (effective_from, grace_days)
+VALUES ()~" COALITION_SQL_TIME("$1") R"~(, $2)
+RETURNING id)~";
+
+inline constexpr const char* kInsertTier = R"~(
+INSERT INTO tiers (table_id, rank, name, threshold_points, earn_multiplier_bps)
+VALUES ($1, $2, $3, $4, $5))~";
+
+// The version in force at $1 and every later one not superseded, by
+// effective_from: effective_from, grace days, tiers JSON.
+inline constexpr const char* kListTierTables = R"~(
+WITH in_force AS )~" COALITION_SQL_TIER_TABLE_AT("$1") R"~(,
+versions AS (
+  SELECT id, effective_from, grace_days FROM in_force
+  UNION ALL
+  (SELECT DISTINCT ON (effective_from) id, effective_from, grace_days FROM tier_tables
+   WHERE effective_from > )~" COALITION_SQL_TIME("$1") R"~(
+   ORDER BY effective_from, id DESC)
+)
+SELECT (extract(epoch from v.effective_from) * 1000000)::bigint, v.grace_days,
+       )~" COALITION_SQL_TIERS_JSON("v.id") R"~(
+FROM versions v ORDER BY v.effective_from)~";
+
+}  // namespace coalition::storage::sql

@@ -18,6 +18,18 @@ void PreparePiiStatements(pqxx::connection& connection) {
   connection.prepare("list_audit", sql::kListAudit);
 }
 
+void PrepareTierStatements(pqxx::connection& connection) {
+  connection.prepare("lock_member_tier", sql::kLockMemberTier);
+  connection.prepare("add_qualifying_points", sql::kAddQualifyingPoints);
+  connection.prepare("qualifying_points", sql::kQualifyingPoints);
+  connection.prepare("set_member_tier", sql::kSetMemberTier);
+  connection.prepare("member_tier", sql::kMemberTier);
+  connection.prepare("tier_review_candidates", sql::kTierReviewCandidates);
+  connection.prepare("insert_tier_table", sql::kInsertTierTable);
+  connection.prepare("insert_tier", sql::kInsertTier);
+  connection.prepare("list_tier_tables", sql::kListTierTables);
+}
+
 }  // namespace
 
 void PrepareStatements(pqxx::connection& connection) {
@@ -119,6 +131,7 @@ void PrepareStatements(pqxx::connection& connection) {
                                            " FROM partner_economics WHERE partner_id = $1 "
                                            "ORDER BY effective_from");
   PreparePiiStatements(connection);
+  PrepareTierStatements(connection);
 }
 
 }  // namespace coalition::storage

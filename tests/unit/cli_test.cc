@@ -14,6 +14,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -1049,6 +1050,59 @@ class FakeAdminStub : public v1::AdminService::StubInterface {
       grpc::ClientContext*, const v1::GetBreakageReportRequest&, grpc::CompletionQueue*) override {
     return nullptr;
   }
+  grpc::Status SetTiers(grpc::ClientContext*, const v1::SetTiersRequest& request,
+                        v1::SetTiersResponse* response) override {
+    set_tiers_requests.push_back(request);
+    if (!status.ok()) return status;
+    *response = set_tiers_response;
+    return grpc::Status::OK;
+  }
+  grpc::ClientAsyncResponseReaderInterface<v1::SetTiersResponse>* AsyncSetTiersRaw(
+      grpc::ClientContext*, const v1::SetTiersRequest&, grpc::CompletionQueue*) override {
+    return nullptr;
+  }
+  grpc::ClientAsyncResponseReaderInterface<v1::SetTiersResponse>* PrepareAsyncSetTiersRaw(
+      grpc::ClientContext*, const v1::SetTiersRequest&, grpc::CompletionQueue*) override {
+    return nullptr;
+  }
+  grpc::Status GetTiers(grpc::ClientContext*, const v1::GetTiersRequest&,
+                        v1::GetTiersResponse* response) override {
+    if (!status.ok()) return status;
+    *response = get_tiers_response;
+    return grpc::Status::OK;
+  }
+  grpc::ClientAsyncResponseReaderInterface<v1::GetTiersResponse>* AsyncGetTiersRaw(
+      grpc::ClientContext*, const v1::GetTiersRequest&, grpc::CompletionQueue*) override {
+    return nullptr;
+  }
+  grpc::ClientAsyncResponseReaderInterface<v1::GetTiersResponse>* PrepareAsyncGetTiersRaw(
+      grpc::ClientContext*, const v1::GetTiersRequest&, grpc::CompletionQueue*) override {
+    return nullptr;
+  }
+  grpc::Status RunTierReview(grpc::ClientContext*, const v1::RunTierReviewRequest& request,
+                             v1::RunTierReviewResponse* response) override {
+    tier_review_requests.push_back(request);
+    if (!status.ok()) return status;
+    *response = tier_review_response;
+    return grpc::Status::OK;
+  }
+  grpc::ClientAsyncResponseReaderInterface<v1::RunTierReviewResponse>* AsyncRunTierReviewRaw(
+      grpc::ClientContext*, const v1::RunTierReviewRequest&, grpc::CompletionQueue*) override {
+    return nullptr;
+  }
+  grpc::ClientAsyncResponseReaderInterface<v1::RunTierReviewResponse>*
+  PrepareAsyncRunTierReviewRaw(grpc::ClientContext*, const v1::RunTierReviewRequest&,
+                               grpc::CompletionQueue*) override {
+    return nullptr;
+  }
+ public:
+  std::vector<v1::SetTiersRequest> set_tiers_requests;
+  v1::SetTiersResponse set_tiers_response;
+  v1::GetTiersResponse get_tiers_response;
+  std::vector<v1::RunTierReviewRequest> tier_review_requests;
+  v1::RunTierReviewResponse tier_review_response;
+
+ private:
   // The asynchronous API is not used by coalitionctl.
   grpc::ClientAsyncResponseReaderInterface<v1::RotatePiiKeysResponse>* AsyncRotatePiiKeysRaw(
       grpc::ClientContext*, const v1::RotatePiiKeysRequest&, grpc::CompletionQueue*) override {
@@ -1607,6 +1661,145 @@ TEST_F(SecurityCommandsTest, AuditPrintsTheEventsNewestFirst) {
   stub_.audit_response.Clear();
   EXPECT_EQ(Commands().Audit(5), kExitOk);
   EXPECT_EQ(out_.str(), "no audit events\n");
+}
+
+}  // namespace
+}  // namespace coalition::cli::test
+
+namespace coalition::cli::test {
+namespace {
+
+TEST(ParseTierSpecTest, NameThresholdMultiplier) {
+  const auto gold = ParseTierSpec("Gold:5000:15000");
+  ASSERT_TRUE(gold.has_value());
+  EXPECT_EQ(gold->name(), "Gold");
+  EXPECT_EQ(gold->threshold_points(), 5000);
+  EXPECT_EQ(gold->earn_multiplier_bps(), 15000);
+  // The name may hold colons; the last two fields are the numbers.
+  const auto odd = ParseTierSpec("A:B:0:10000");
+  ASSERT_TRUE(odd.has_value());
+  EXPECT_EQ(odd->name(), "A:B");
+  for (const char* bad : {"", "Gold", "Gold:5000", ":5000:15000", "Gold::15000", "Gold:5000:",
+                          "Gold:5k:15000", "Gold:5000:1.5", "Gold:5000:15000 "}) {
+    EXPECT_FALSE(ParseTierSpec(bad).has_value()) << bad;
+  }
+}
+
+class TierCommandsTest : public ::testing::Test {
+ protected:
+  AdminCommands Commands(OutputFormat format = OutputFormat::kTable) {
+    sdk::ChannelOptions channel;
+    channel.api_key = "operator-key-0123456789";
+    return AdminCommands(stub_, channel, format, out_, err_);
+  }
+  static v1::TierTable SampleTable() {
+    v1::TierTable table;
+    table.mutable_effective_from()->set_seconds(1'796'083'200);  // 2026-12-01T00:00:00Z
+    table.set_grace_days(30);
+    for (const auto& [name, threshold, bps] :
+         {std::tuple{"Member", 0, 10'000}, std::tuple{"Gold", 5'000, 15'000}}) {
+      auto* tier = table.add_tiers();
+      tier->set_name(name);
+      tier->set_threshold_points(threshold);
+      tier->set_earn_multiplier_bps(bps);
+    }
+    return table;
+  }
+
+  FakeAdminStub stub_;
+  std::ostringstream out_;
+  std::ostringstream err_;
+};
+
+TEST_F(TierCommandsTest, SetSendsTheTableAndPrintsWhatWasStored) {
+  *stub_.set_tiers_response.mutable_table() = SampleTable();
+  TiersSetArgs args;
+  args.tiers = {"Member:0:10000", "Gold:5000:15000"};
+  args.grace_days = 30;
+  args.effective_from = "2026-12-01T00:00:00Z";
+  EXPECT_EQ(Commands().TiersSet(args), kExitOk);
+  ASSERT_EQ(stub_.set_tiers_requests.size(), 1u);
+  const v1::SetTiersRequest& request = stub_.set_tiers_requests[0];
+  ASSERT_EQ(request.tiers_size(), 2);
+  EXPECT_EQ(request.tiers(1).name(), "Gold");
+  EXPECT_EQ(request.tiers(1).threshold_points(), 5000);
+  EXPECT_EQ(request.tiers(1).earn_multiplier_bps(), 15000);
+  EXPECT_EQ(request.grace_days(), 30);
+  EXPECT_EQ(request.effective_from().seconds(), 1'796'083'200);
+  const std::vector<std::string> lines = Lines(out_.str());
+  ASSERT_EQ(lines.size(), 3u) << out_.str();
+  EXPECT_NE(lines[2].find("Gold"), std::string::npos);
+  EXPECT_NE(lines[2].find("150%"), std::string::npos);
+  EXPECT_EQ(err_.str(), "");
+}
+
+TEST_F(TierCommandsTest, SetWithoutEffectiveFromMeansNow) {
+  TiersSetArgs args;
+  args.tiers = {"Member:0:10000"};
+  EXPECT_EQ(Commands().TiersSet(args), kExitOk);
+  ASSERT_EQ(stub_.set_tiers_requests.size(), 1u);
+  EXPECT_FALSE(stub_.set_tiers_requests[0].has_effective_from());
+}
+
+TEST_F(TierCommandsTest, SetBadArgumentsAreUsageErrorsAndSendNothing) {
+  TiersSetArgs bad_tier;
+  bad_tier.tiers = {"Member:0:10000", "Gold:5000"};
+  EXPECT_EQ(Commands().TiersSet(bad_tier), kExitUsage);
+  EXPECT_NE(err_.str().find("--tier"), std::string::npos);
+  TiersSetArgs bad_time;
+  bad_time.tiers = {"Member:0:10000"};
+  bad_time.effective_from = "tomorrow";
+  EXPECT_EQ(Commands().TiersSet(bad_time), kExitUsage);
+  EXPECT_NE(err_.str().find("--effective-from"), std::string::npos);
+  EXPECT_TRUE(stub_.set_tiers_requests.empty());
+  EXPECT_EQ(out_.str(), "");
+}
+
+TEST_F(TierCommandsTest, SetRejectedByServerMapsTheExitCode) {
+  stub_.status = RichStatus(grpc::StatusCode::INVALID_ARGUMENT,
+                            "tiers[0].threshold_points: the first tier starts at 0",
+                            "INVALID_ARGUMENT", "tiers[0].threshold_points");
+  TiersSetArgs args;
+  args.tiers = {"Silver:100:12000"};
+  EXPECT_EQ(Commands().TiersSet(args), kExitUsage);
+  EXPECT_EQ(out_.str(), "");
+  EXPECT_NE(err_.str().find("[field=tiers[0].threshold_points]"), std::string::npos);
+}
+
+TEST_F(TierCommandsTest, ShowPrintsCurrentAndScheduled) {
+  *stub_.get_tiers_response.mutable_current() = SampleTable();
+  *stub_.get_tiers_response.add_scheduled() = SampleTable();
+  EXPECT_EQ(Commands().TiersShow(), kExitOk);
+  const std::vector<std::string> lines = Lines(out_.str());
+  ASSERT_EQ(lines.size(), 5u) << out_.str();
+  EXPECT_EQ(lines[1].rfind("current", 0), 0u);
+  EXPECT_EQ(lines[3].rfind("scheduled", 0), 0u);
+}
+
+TEST_F(TierCommandsTest, ShowWithoutTable) {
+  EXPECT_EQ(Commands().TiersShow(), kExitOk);
+  EXPECT_EQ(out_.str(), "no tier table\n");
+}
+
+TEST_F(TierCommandsTest, ShowJson) {
+  *stub_.get_tiers_response.mutable_current() = SampleTable();
+  EXPECT_EQ(Commands(OutputFormat::kJson).TiersShow(), kExitOk);
+  const auto doc = nlohmann::json::parse(out_.str());
+  EXPECT_EQ(doc.at("current").at("tiers").at(1).at("name"), "Gold");
+  EXPECT_EQ(doc.at("current").at("grace_days"), 30);
+}
+
+TEST_F(TierCommandsTest, ReviewSendsBatchSizeAndPrintsCounts) {
+  stub_.tier_review_response.set_members(3);
+  stub_.tier_review_response.set_upgraded(1);
+  stub_.tier_review_response.set_downgraded(2);
+  EXPECT_EQ(Commands().TiersReview(100), kExitOk);
+  ASSERT_EQ(stub_.tier_review_requests.size(), 1u);
+  EXPECT_EQ(stub_.tier_review_requests[0].batch_size(), 100);
+  const std::vector<std::string> lines = Lines(out_.str());
+  ASSERT_EQ(lines.size(), 3u) << out_.str();
+  EXPECT_NE(lines[2].find("2"), std::string::npos);
+  EXPECT_EQ(lines[2].rfind("downgraded:", 0), 0u);
 }
 
 }  // namespace

@@ -336,6 +336,18 @@ TEST_F(ConfigTest, ShutdownGraceRange) {
   EXPECT_EQ(LoadConfig(std::nullopt, env).shutdown_grace_seconds, 3600);
 }
 
+TEST_F(ConfigTest, TierJobPeriod) {
+  EXPECT_EQ(LoadConfig(std::nullopt, MinimalEnvironment()).tier_job_seconds, 3600);
+  Environment env = MinimalEnvironment();
+  env["COALITION_TIER_JOB_SECONDS"] = "86400";
+  EXPECT_EQ(LoadConfig(std::nullopt, env).tier_job_seconds, 86400);
+  for (const char* bad : {"0", "604801", "daily"}) {
+    SCOPED_TRACE(bad);
+    env["COALITION_TIER_JOB_SECONDS"] = bad;
+    ExpectRejected(std::nullopt, env, "tier_job_seconds");
+  }
+}
+
 TEST_F(ConfigTest, ListenMustBeHostPort) {
   Environment env = MinimalEnvironment();
   env["COALITION_LISTEN"] = "localhost";

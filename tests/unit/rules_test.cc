@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <limits>
 #include <map>
@@ -1066,6 +1067,76 @@ TEST(Forecast, HugeCohortsDoNotOverflow) {
   EXPECT_EQ(
       ForecastRedemptionRateBps({{huge, huge / 4, huge - huge / 4, 40}, {huge, huge / 4, 0, 40}}),
       2500);
+}
+
+// Tier state over time: upgrade on accrual, grace period, review.
+const Timestamp kDay0 = Timestamp(std::chrono::hours(24 * 20'000));
+
+Timestamp Day(int day) { return kDay0 + std::chrono::hours(24 * day); }
+
+TEST(TierAfterAccrual, UpgradesAtOnceAndNeverDowngrades) {
+  // kTiers: Member 0, Silver 1000, Gold 5000, Platinum 20000.
+  EXPECT_EQ(TierAfterAccrual(kTiers, {0, {}}, 999, Day(0)), (MemberTier{0, {}}));
+  EXPECT_EQ(TierAfterAccrual(kTiers, {0, {}}, 1000, Day(0)), (MemberTier{1, {}}));
+  // Straight past Silver to Gold.
+  EXPECT_EQ(TierAfterAccrual(kTiers, {0, {}}, 6000, Day(0)), (MemberTier{2, {}}));
+  // Below the held tier (a clawback, or the window moved): kept, grace starts.
+  EXPECT_EQ(TierAfterAccrual(kTiers, {2, {}}, 10, Day(3)), (MemberTier{2, Day(3)}));
+  // Grace already running keeps its start.
+  EXPECT_EQ(TierAfterAccrual(kTiers, {2, Day(1)}, 10, Day(3)), (MemberTier{2, Day(1)}));
+  // Back at the threshold ends the grace period.
+  EXPECT_EQ(TierAfterAccrual(kTiers, {2, Day(1)}, 5000, Day(3)), (MemberTier{2, {}}));
+}
+
+TEST(TierAfterAccrual, RankBeyondANewSmallerTableIsTheTopTier) {
+  const std::vector<TierRule> two = {{"Member", 0, 10000}, {"Gold", 100, 15000}};
+  EXPECT_EQ(TierAfterAccrual(two, {3, {}}, 500, Day(0)), (MemberTier{1, {}}));
+  EXPECT_EQ(TierAfterAccrual({}, {3, Day(0)}, 500, Day(1)), (MemberTier{3, Day(0)}));
+}
+
+TEST(ReviewTier, GracePeriodThenStraightToTheEarnedTier) {
+  const int64_t grace = 30;
+  // First review below Platinum: grace starts, tier kept.
+  EXPECT_EQ(ReviewTier(kTiers, {3, {}}, 1500, Day(0), grace), (MemberTier{3, Day(0)}));
+  // 29 whole days below: still kept.
+  EXPECT_EQ(ReviewTier(kTiers, {3, Day(0)}, 1500, Day(29), grace), (MemberTier{3, Day(0)}));
+  // 30 days: down to Silver (what 1500 earns), not one step to Gold.
+  EXPECT_EQ(ReviewTier(kTiers, {3, Day(0)}, 1500, Day(30), grace), (MemberTier{1, {}}));
+  // Grace 0: down at the first review that sees it.
+  EXPECT_EQ(ReviewTier(kTiers, {2, {}}, 10, Day(5), 0), (MemberTier{0, {}}));
+  // Recovered before the end of grace: grace ends, tier kept.
+  EXPECT_EQ(ReviewTier(kTiers, {2, Day(0)}, 5000, Day(10), grace), (MemberTier{2, {}}));
+  // The review applies an upgrade it sees (e.g. a new table with lower thresholds).
+  EXPECT_EQ(ReviewTier(kTiers, {0, {}}, 20000, Day(0), grace), (MemberTier{3, {}}));
+  // Nothing to do is nothing changed: the review is idempotent.
+  const MemberTier held{1, {}};
+  EXPECT_EQ(ReviewTier(kTiers, held, 1200, Day(0), grace), held);
+  const MemberTier in_grace{2, Day(0)};
+  EXPECT_EQ(ReviewTier(kTiers, in_grace, 10, Day(1), grace), in_grace);
+}
+
+TEST(ReviewTier, NoTableChangesNothing) {
+  const MemberTier held{2, Day(0)};
+  EXPECT_EQ(ReviewTier({}, held, 0, Day(100), 0), held);
+}
+
+TEST(HeldTierStatus, ProgressFromTheHeldTier) {
+  // Held Gold during grace with Silver's points: next is Platinum.
+  const TierStatus gold = HeldTierStatus(kTiers, 2, 1500);
+  EXPECT_EQ(gold.tier_index, 2u);
+  EXPECT_EQ(gold.next_index, std::optional<size_t>(3));
+  EXPECT_EQ(gold.points_to_next, 18500);
+  // At the top: no next tier.
+  const TierStatus top = HeldTierStatus(kTiers, 3, 50000);
+  EXPECT_EQ(top.tier_index, 3u);
+  EXPECT_FALSE(top.next_index.has_value());
+  EXPECT_EQ(top.points_to_next, 0);
+  // Already past the next threshold (not yet upgraded): 0 needed, never negative.
+  EXPECT_EQ(HeldTierStatus(kTiers, 0, 7000).points_to_next, 0);
+  // Negative points (clawbacks) need more.
+  EXPECT_EQ(HeldTierStatus(kTiers, 0, -50).points_to_next, 1050);
+  // A rank beyond the table is the top.
+  EXPECT_EQ(HeldTierStatus(kTiers, 9, 0).tier_index, 3u);
 }
 
 }  // namespace

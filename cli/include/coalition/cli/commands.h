@@ -63,6 +63,18 @@ struct PolicySetArgs {
   std::string refund_policy = "proportional";
 };
 
+/// `tiers set`: the whole tier table, lowest tier first.
+struct TiersSetArgs {
+  /// Each "NAME:THRESHOLD_POINTS:MULTIPLIER_BPS", e.g. "Gold:5000:15000".
+  std::vector<std::string> tiers;
+  int grace_days = 0;
+  std::string effective_from;  // RFC 3339; empty: now
+};
+
+/// One --tier value; nullopt unless it is NAME:THRESHOLD:MULTIPLIER_BPS with
+/// a non-empty name and whole numbers (the server checks their ranges).
+std::optional<coalition::v1::Tier> ParseTierSpec(std::string_view spec);
+
 /// The coalitionctl commands over AdminService. Each returns the process exit
 /// code; failures print one `error: ...` line on `err`. Results go to `out`
 /// as a table or one JSON document. Takes the stub interface so tests can
@@ -91,6 +103,11 @@ class AdminCommands {
   int ExpiryRun();
   // Expired points per issuer over the last `days` days.
   int Breakage(int days);
+  // Tiers (SPEC 5): set a new version of the table, show the one in force
+  // and those scheduled, run the review now.
+  int TiersSet(const TiersSetArgs& args);
+  int TiersShow();
+  int TiersReview(int batch_size);
 
  private:
   int Fail(const grpc::Status& status);
