@@ -25,5 +25,7 @@ GRANT SELECT, INSERT ON audit_log TO :"service_role";
 REVOKE ALL ON schema_migrations FROM :"service_role";
 GRANT SELECT ON schema_migrations TO :"service_role";
 GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO :"service_role";
+-- mTLS identities (V0013): registered, looked up and revoked (UPDATE), never deleted.
+GRANT SELECT, INSERT, UPDATE ON client_certificates TO :"service_role";
 -- Views used by the service.
 GRANT SELECT ON partner_details TO :"service_role";

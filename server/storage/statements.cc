@@ -118,6 +118,10 @@ void PrepareStatements(pqxx::connection& connection) {
                                            " FROM partner_economics WHERE partner_id = $1 "
                                            "ORDER BY effective_from");
   PreparePiiStatements(connection);
+  connection.prepare("insert_client_certificate", sql::kInsertClientCertificate);
+  connection.prepare("revoke_client_certificate", sql::kRevokeClientCertificate);
+  connection.prepare("list_client_certificates", sql::kListClientCertificates);
+  connection.prepare("find_client_certificate_partner", sql::kFindClientCertificatePartner);
 }
 
 }  // namespace coalition::storage
