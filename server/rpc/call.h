@@ -28,7 +28,9 @@ using CallBody = std::function<domain::Result<domain::Ok>(const Principal&)>;
 // record names the intent with the final code. So every committed change has
 // a record written before it, and a change that failed or rolled back never
 // has a success record; a crash between the two leaves an INTENT without an
-// OUTCOME (outcome unknown: check the state it names). Reads and refusals
+// OUTCOME (outcome unknown: check the state it names). A body that commits
+// in several batches may fail after some of them; its OUTCOME then carries
+// the error, and the INTENT still precedes every batch. Reads and refusals
 // get one COMPLETED record. Unauthenticated calls are not audited (anyone
 // could grow the log): they are counted in coalition_auth_failures_total and
 // logged at most every ten seconds. Partner keys are rate limited before the
