@@ -170,6 +170,32 @@ int Run(int argc, char** argv) {
       "revoke", "Revoke an API key; it stops working at once (revoking twice is harmless)");
   key_revoke->add_option("--key-id", key_id, "Id of the key to revoke")->required();
 
+  CLI::App* cert_cmd = partner_cmd->add_subcommand(
+      "cert", "Map mTLS client certificates to partners (a registered certificate "
+              "authenticates as its partner without an API key)");
+  CertAddArgs cert_add_args;
+  CLI::App* cert_add = cert_cmd->add_subcommand(
+      "add", "Register a client certificate identity for a partner");
+  PartnerFlags cert_partner;
+  cert_partner.AddTo(cert_add);
+  CLI::Option* cert_fingerprint_opt = cert_add->add_option(
+      "--fingerprint", cert_add_args.fingerprint,
+      "SHA-256 fingerprint of one certificate, as `openssl x509 -noout -fingerprint -sha256 "
+      "-in cert.pem` prints it (pins that certificate)");
+  CLI::Option* cert_san_opt = cert_add->add_option(
+      "--san", cert_add_args.san,
+      "A subject alternative name, matched exactly (survives renewal: any certificate from "
+      "the client CA with this name)");
+  cert_fingerprint_opt->excludes(cert_san_opt);
+  std::string certificate_id;
+  CLI::App* cert_revoke = cert_cmd->add_subcommand(
+      "revoke", "Revoke a certificate mapping (revoking twice is harmless)");
+  cert_revoke->add_option("--certificate-id", certificate_id, "Id of the mapping to revoke")
+      ->required();
+  CLI::App* cert_list = cert_cmd->add_subcommand("list", "List certificate mappings");
+  PartnerFlags cert_list_partner;
+  cert_list_partner.AddTo(cert_list);
+
   CLI::App* policy_cmd = app.add_subcommand(
       "policy", "Show and set partners' redemption policies (paying with cash plus points)");
   CLI::App* policy_get = policy_cmd->add_subcommand(
@@ -369,7 +395,7 @@ int Run(int argc, char** argv) {
 
   // A bare group ("coalitionctl partner") is a request for its menu.
   for (CLI::App* group : {&app, partner_cmd, key_cmd, policy_cmd, settlement_cmd, economics_cmd,
-                          keys_cmd, expiry_cmd, tiers_cmd}) {
+                          keys_cmd, expiry_cmd, tiers_cmd, cert_cmd}) {
     if ((group == &app || group->parsed()) && group->get_subcommands().empty()) {
       std::cerr << (group == &app ? app.help() : group->help("coalitionctl"));
       return kExitUsage;
@@ -377,6 +403,12 @@ int Run(int argc, char** argv) {
   }
   if (key_create->parsed() && !key_partner.Given()) {
     return UsageError("key create: give one of --partner, --partner-id, --partner-code");
+  }
+  if (cert_add->parsed() && !cert_partner.Given()) {
+    return UsageError("partner cert add: give one of --partner, --partner-id, --partner-code");
+  }
+  if (cert_add->parsed() && cert_fingerprint_opt->count() + cert_san_opt->count() != 1) {
+    return UsageError("partner cert add: give one of --fingerprint, --san");
   }
   if (policy_get->parsed() && !get_partner.Given()) {
     return UsageError("policy get: give one of --partner, --partner-id, --partner-code");
@@ -444,6 +476,15 @@ int Run(int argc, char** argv) {
     return commands.PolicySet(policy_args);
   }
   if (key_revoke->parsed()) return commands.KeyRevoke(key_id);
+  if (cert_add->parsed()) {
+    cert_add_args.partner = cert_partner.Ref();
+    return commands.CertAdd(cert_add_args);
+  }
+  if (cert_revoke->parsed()) return commands.CertRevoke(certificate_id);
+  if (cert_list->parsed()) {
+    return commands.CertList(cert_list_partner.Given() ? std::optional(cert_list_partner.Ref())
+                                                       : std::nullopt);
+  }
   if (verify_cmd->parsed()) return commands.Verify();
 
   auto settlement_stub = v1::SettlementService::NewStub(channel);

@@ -31,5 +31,7 @@ GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO :"service_role";
 -- BatchAccrue stages each chunk in temporary tables (dropped at commit), so
 -- the service role keeps TEMPORARY on the database (PUBLIC has it by default;
 -- do not revoke it).
+-- mTLS identities (V0013): registered, looked up and revoked (UPDATE), never deleted.
+GRANT SELECT, INSERT, UPDATE ON client_certificates TO :"service_role";
 -- Views used by the service.
 GRANT SELECT ON partner_details TO :"service_role";

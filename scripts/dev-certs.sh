@@ -8,8 +8,10 @@
 # Writes to DIR (default .dev/certs):
 #   ca.pem, ca.key                  the local CA (trust ca.pem in clients)
 #   server.pem, server.key          for localhost and 127.0.0.1
-#   partner-<code>.pem/.key         client certificates with CN=<code>, one per
-#                                   partner code given (default: fuelco)
+#   partner-<code>.pem/.key         client certificates with CN=<code> and DNS SAN
+#                                   <code>, one per partner code given (default:
+#                                   fuelco); the server accepts one only once it is
+#                                   registered: coalitionctl partner cert add
 # Existing files are kept, so re-running adds partners without re-issuing.
 #
 # Then, for example:
@@ -24,7 +26,7 @@ partners=()
 while (( $# > 0 )); do
   case "$1" in
     --out) out="${2:?--out needs a directory}"; shift 2 ;;
-    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     -*) die "unknown option $1" ;;
     *)
       [[ "$1" =~ ^[a-z0-9][a-z0-9-]{1,31}$ ]] || die "'$1' is not a partner code"

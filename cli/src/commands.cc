@@ -393,9 +393,127 @@ int AdminCommands::Audit(int limit) {
     if (const auto slash = method.rfind('/'); slash != std::string::npos) {
       method = method.substr(slash + 1);
     }
+    // A write is an INTENT then an OUTCOME naming it; an INTENT alone means
+    // the server stopped before it could record the result.
+    std::string outcome = event.phase() == "INTENT" ? "INTENT"
+                          : event.code() == 0       ? "OK"
+                                                    : event.reason();
+    if (!event.intent_event_id().empty()) outcome += " (of " + event.intent_event_id() + ")";
     table.AddRow({event.event_id(), FormatTimestamp(event.occurred_at()), event.actor(),
-                  event.role(), method, event.request_id(),
-                  event.code() == 0 ? "OK" : event.reason()});
+                  event.role(), method, event.request_id(), outcome});
+  }
+  table.Print(out_);
+  return kExitOk;
+}
+
+namespace {
+
+std::string MatchName(v1::CertificateMatch match) {
+  switch (match) {
+    case v1::CERTIFICATE_MATCH_SHA256_FINGERPRINT: return "sha256-fingerprint";
+    case v1::CERTIFICATE_MATCH_SUBJECT_ALT_NAME: return "san";
+    default: return "unspecified";
+  }
+}
+
+Fields CertificateFields(const v1::ClientCertificate& certificate) {
+  return {
+      {"certificate_id", certificate.certificate_id()},
+      {"partner_id", certificate.partner_id()},
+      {"match", MatchName(certificate.match())},
+      {"identity", certificate.identity()},
+      {"created_at", certificate.has_created_at() ? FormatTimestamp(certificate.created_at())
+                                                  : std::string("-")},
+      {"revoked_at", certificate.has_revoked_at() ? FormatTimestamp(certificate.revoked_at())
+                                                  : std::string("-")},
+  };
+}
+
+}  // namespace
+
+int AdminCommands::CertAdd(const CertAddArgs& args) {
+  v1::RegisterClientCertificateRequest request;
+  SetPartner(request, args.partner);
+  if (!args.fingerprint.empty()) {
+    request.set_match(v1::CERTIFICATE_MATCH_SHA256_FINGERPRINT);
+    request.set_identity(args.fingerprint);
+  } else {
+    request.set_match(v1::CERTIFICATE_MATCH_SUBJECT_ALT_NAME);
+    request.set_identity(args.san);
+  }
+  grpc::ClientContext context;
+  sdk::PrepareContext(context, channel_);
+  v1::RegisterClientCertificateResponse response;
+  if (grpc::Status status = stub_.RegisterClientCertificate(&context, request, &response);
+      !status.ok()) {
+    return Fail(status);
+  }
+  if (output_ == OutputFormat::kJson) {
+    out_ << ToJson(response);
+  } else {
+    PrintFields(out_, CertificateFields(response.certificate()));
+  }
+  return kExitOk;
+}
+
+int AdminCommands::CertRevoke(const std::string& certificate_id) {
+  v1::RevokeClientCertificateRequest request;
+  request.set_certificate_id(certificate_id);
+  grpc::ClientContext context;
+  sdk::PrepareContext(context, channel_);
+  v1::RevokeClientCertificateResponse response;
+  if (grpc::Status status = stub_.RevokeClientCertificate(&context, request, &response);
+      !status.ok()) {
+    return Fail(status);
+  }
+  if (output_ == OutputFormat::kJson) {
+    out_ << ToJson(response);
+  } else {
+    PrintFields(out_, CertificateFields(response.certificate()));
+  }
+  return kExitOk;
+}
+
+int AdminCommands::CertList(const std::optional<PartnerRef>& partner) {
+  v1::ListClientCertificatesResponse combined;
+  std::set<std::string> seen_tokens;
+  std::string token;
+  while (true) {
+    v1::ListClientCertificatesRequest request;
+    if (partner) SetPartner(request, *partner);
+    request.set_page_size(500);
+    request.set_page_token(token);
+    grpc::ClientContext context;
+    sdk::PrepareContext(context, channel_);
+    v1::ListClientCertificatesResponse page;
+    if (grpc::Status status = stub_.ListClientCertificates(&context, request, &page);
+        !status.ok()) {
+      return Fail(status);
+    }
+    for (v1::ClientCertificate& certificate : *page.mutable_certificates()) {
+      *combined.add_certificates() = std::move(certificate);
+    }
+    token = page.next_page_token();
+    if (token.empty()) break;
+    if (!seen_tokens.insert(token).second) {
+      err_ << "error: the server returned page token \"" << token
+           << "\" twice; stopping to avoid an endless listing\n";
+      return kExitFailure;
+    }
+  }
+  if (output_ == OutputFormat::kJson) {
+    out_ << ToJson(combined);
+    return kExitOk;
+  }
+  if (combined.certificates().empty()) {
+    out_ << "no client certificates\n";
+    return kExitOk;
+  }
+  Table table({"ID", "PARTNER ID", "MATCH", "IDENTITY", "CREATED", "REVOKED"});
+  for (const v1::ClientCertificate& certificate : combined.certificates()) {
+    const Fields fields = CertificateFields(certificate);
+    table.AddRow({fields[0].second, fields[1].second, fields[2].second, fields[3].second,
+                  fields[4].second, fields[5].second});
   }
   table.Print(out_);
   return kExitOk;

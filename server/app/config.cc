@@ -102,6 +102,8 @@ void Apply(Config& config, const std::string& key, const std::string& value) {
     config.max_message_bytes = ParseInt(key, value, 1024, 64 << 20);
   else if (key == "db_statement_timeout_ms")
     config.db_statement_timeout_ms = ParseInt(key, value, 10, 3'600'000);
+  else if (key == "verify_statement_timeout_ms")
+    config.verify_statement_timeout_ms = ParseInt(key, value, 0, 24 * 3'600'000);
   else if (key == "apply_migrations") config.apply_migrations = ParseBool(key, value);
   else if (key == "tls_cert_file") config.tls_cert_file = value;
   else if (key == "tls_key_file") config.tls_key_file = value;

@@ -46,6 +46,9 @@ struct Config {
   int rate_limit_burst = 2000;             // COALITION_RATE_LIMIT_BURST
   int max_message_bytes = 1 << 20;         // COALITION_MAX_MESSAGE_BYTES: largest request
   int db_statement_timeout_ms = 5000;      // COALITION_DB_STATEMENT_TIMEOUT_MS
+  // COALITION_VERIFY_STATEMENT_TIMEOUT_MS: per statement inside VerifyLedger,
+  // whose whole-ledger scans take longer than any request (0: no limit).
+  int verify_statement_timeout_ms = 10 * 60 * 1000;
 
   // COALITION_APPLY_MIGRATIONS: false when the service's database role may
   // not change the schema and `coalition-server migrate` runs as the owner
@@ -57,8 +60,9 @@ struct Config {
   std::string tls_cert_file;               // COALITION_TLS_CERT_FILE: PEM chain
   std::string tls_key_file;                // COALITION_TLS_KEY_FILE: PEM private key
   // COALITION_TLS_CLIENT_CA_FILE: enables mTLS. Client certificates signed by
-  // this CA are verified when presented, and one whose subject CN (or a DNS
-  // SAN) is a partner code authenticates as that partner without an API key.
+  // this CA are verified when presented, and one registered to a partner
+  // (AdminService RegisterClientCertificate: its SHA-256 fingerprint or a
+  // SAN) authenticates as that partner without an API key.
   std::string tls_client_ca_file;
   bool allow_insecure = false;             // COALITION_ALLOW_INSECURE
 

@@ -81,6 +81,8 @@ CoalitionServer::CoalitionServer(const Config& config, const domain::Clock* cloc
       admin_service_(partner_admin_, ledger_, authenticator_, page_tokens_,
                      pii_keys_.active_key_id(), &settlement_),
       settlement_service_(settlement_, authenticator_, page_tokens_) {
+  ledger_store_.SetVerifyStatementTimeout(
+      std::chrono::milliseconds(config.verify_statement_timeout_ms));
   authenticator_.AttachAuditLog(&audit_log_);
   authenticator_.AttachRateLimiter(&rate_limiter_);
   admin_service_.AttachAuditLog(&audit_log_);

@@ -25,4 +25,9 @@ bool HexDecode(std::string_view text, std::string& out);
 // Comparison whose time does not depend on where the inputs differ.
 bool ConstantTimeEquals(std::string_view a, std::string_view b);
 
+// SHA-256 of the DER encoding of the first certificate in `pem`, in lowercase
+// hex (what `openssl x509 -noout -fingerprint -sha256` shows, without the
+// colons); empty when `pem` holds no readable certificate.
+std::string CertificateSha256Fingerprint(std::string_view pem);
+
 }  // namespace coalition::crypto

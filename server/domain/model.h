@@ -55,6 +55,30 @@ struct ApiKeyRecord {
   std::optional<Timestamp> revoked_at;
 };
 
+// How a client certificate identity is matched (V0013 client_certificates).
+enum class CertificateMatch {
+  // Lowercase hex SHA-256 of the certificate's DER: pins one certificate.
+  kSha256Fingerprint,
+  // A subject alternative name, exactly: any certificate from the client CA
+  // carrying it, so renewals keep working.
+  kSubjectAltName,
+};
+
+struct ClientCertificateRecord {
+  int64_t id = 0;
+  PartnerId partner_id = 0;
+  CertificateMatch match = CertificateMatch::kSha256Fingerprint;
+  std::string identity;
+  Timestamp created_at{};
+  std::optional<Timestamp> revoked_at;
+};
+
+// What a verified peer certificate offers as identities.
+struct PeerCertificate {
+  std::string sha256_fingerprint;  // lowercase hex; empty when unreadable
+  std::vector<std::string> subject_alt_names;
+};
+
 struct MemberProfile {
   std::string given_name;
   std::string family_name;
@@ -329,6 +353,11 @@ struct AuditRecord {
   std::string request_json;
   std::string before_json;
   std::string after_json;
+  // "COMPLETED" (one row per call), or for audited writes "INTENT" (written
+  // before the change; no code yet) and "OUTCOME" (after it, naming the
+  // intent in `intent_id`).
+  std::string phase = "COMPLETED";
+  int64_t intent_id = 0;
 };
 
 }  // namespace coalition::domain

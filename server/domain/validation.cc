@@ -290,4 +290,26 @@ std::optional<Error> ValidateRefund(const RefundCommand& command,
   return std::nullopt;
 }
 
+Result<std::string> NormaliseCertificateIdentity(CertificateMatch match, std::string_view text) {
+  if (match == CertificateMatch::kSubjectAltName) {
+    if (auto e = ValidateRequiredText(text, 256, "identity")) return *e;
+    return std::string(text);
+  }
+  std::string hex;
+  for (char c : text) {
+    if (c == ':') continue;
+    if (c >= 'A' && c <= 'F') c = static_cast<char>(c - 'A' + 'a');
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')) || hex.size() == 64) {
+      return Error::InvalidArgument("identity",
+                                    "a SHA-256 fingerprint is 64 hex digits (colons allowed)");
+    }
+    hex.push_back(c);
+  }
+  if (hex.size() != 64) {
+    return Error::InvalidArgument("identity",
+                                  "a SHA-256 fingerprint is 64 hex digits (colons allowed)");
+  }
+  return hex;
+}
+
 }  // namespace coalition::domain

@@ -39,6 +39,12 @@ std::optional<Error> ValidateRefund(const RefundCommand& command,
 // Parses an id as sent on the wire (member, partner, key): positive decimal.
 std::optional<MemberId> ParseId(std::string_view text);
 
+// A client certificate identity as stored: a SHA-256 fingerprint as 64
+// lowercase hex digits (accepted with colons and in either case, as
+// `openssl x509 -fingerprint -sha256` prints it), or a subject alternative
+// name of 1..256 bytes of printable UTF-8, kept exactly.
+Result<std::string> NormaliseCertificateIdentity(CertificateMatch match, std::string_view text);
+
 bool IsValidUtf8(std::string_view text);
 // A real date written YYYY-MM-DD (year 1850 on).
 bool IsCalendarDate(std::string_view text);

@@ -58,6 +58,11 @@ struct Families {
           .Name("coalition_hold_sweeps_total")
           .Help("Runs of the expired-hold sweeper, by outcome")
           .Register(*registry);
+  prometheus::Family<prometheus::Counter>& auth_failures =
+      prometheus::BuildCounter()
+          .Name("coalition_auth_failures_total")
+          .Help("Calls refused before authentication succeeded (never audited), by reason")
+          .Register(*registry);
   prometheus::Counter& holds_expired =
       prometheus::BuildCounter()
           .Name("coalition_holds_expired_total")
@@ -101,6 +106,19 @@ void RecordDbPoolAcquire(double waited_seconds) {
   auto& families = Get();
   families.pool_in_use.Increment();
   families.pool_wait.Observe(waited_seconds);
+}
+
+void RecordAuthFailure(std::string_view reason) {
+  Get().auth_failures.Add({{"reason", std::string(reason)}}).Increment();
+}
+
+double AuthFailuresTotal() {
+  double total = 0;
+  for (const auto& family : Get().registry->Collect()) {
+    if (family.name != "coalition_auth_failures_total") continue;
+    for (const auto& metric : family.metric) total += metric.counter.value;
+  }
+  return total;
 }
 
 void RecordDbPoolRelease() { Get().pool_in_use.Decrement(); }

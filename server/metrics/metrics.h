@@ -31,6 +31,12 @@ void RecordDbPoolAcquire(double waited_seconds);
 void RecordDbPoolRelease();
 void RecordDbPoolExhausted();
 
+// A call whose credentials did not authenticate; `reason` is one of the
+// server's fixed reasons (UNAUTHENTICATED, CLIENT_CERTIFICATE_NOT_REGISTERED, ...).
+void RecordAuthFailure(std::string_view reason);
+// The sum over reasons, for tests and diagnostics.
+double AuthFailuresTotal();
+
 // One run of the hold sweeper.
 void RecordHoldSweep(bool succeeded, int64_t holds_released);
 

@@ -32,6 +32,13 @@ constexpr std::string_view kListAuditEvents = "/coalition.v1.AdminService/ListAu
 constexpr std::string_view kSetTiers = "/coalition.v1.AdminService/SetTiers";
 constexpr std::string_view kGetTiers = "/coalition.v1.AdminService/GetTiers";
 constexpr std::string_view kRunTierReview = "/coalition.v1.AdminService/RunTierReview";
+constexpr std::string_view kRegisterClientCertificate =
+    "/coalition.v1.AdminService/RegisterClientCertificate";
+constexpr std::string_view kRevokeClientCertificate =
+    "/coalition.v1.AdminService/RevokeClientCertificate";
+constexpr std::string_view kListClientCertificates =
+    "/coalition.v1.AdminService/ListClientCertificates";
+constexpr std::string_view kCertificateListScope = "client_certificates";
 constexpr std::string_view kPartnerListScope = "partners";
 constexpr std::string_view kAuditListScope = "audit";
 
@@ -76,6 +83,17 @@ void ToProto(const domain::settlement::EconomicsPeriod& period, v1::PartnerEcono
   out->set_issuance_price_micros(period.issuance_price_micros);
   out->set_redemption_rate_micros(period.redemption_rate_micros);
   rpc::ToProto(period.created_at, out->mutable_created_at());
+}
+
+void ToProto(const domain::ClientCertificateRecord& record, v1::ClientCertificate* out) {
+  out->set_certificate_id(std::to_string(record.id));
+  out->set_partner_id(std::to_string(record.partner_id));
+  out->set_match(record.match == domain::CertificateMatch::kSubjectAltName
+                     ? v1::CERTIFICATE_MATCH_SUBJECT_ALT_NAME
+                     : v1::CERTIFICATE_MATCH_SHA256_FINGERPRINT);
+  out->set_identity(record.identity);
+  rpc::ToProto(record.created_at, out->mutable_created_at());
+  if (record.revoked_at) rpc::ToProto(*record.revoked_at, out->mutable_revoked_at());
 }
 
 domain::Error EconomicsUnavailable() {
@@ -259,6 +277,8 @@ grpc::Status AdminServiceImpl::ListAuditEvents(grpc::ServerContext* context,
       out->set_request_json(record.request_json);
       out->set_before_json(record.before_json);
       out->set_after_json(record.after_json);
+      out->set_phase(record.phase);
+      if (record.intent_id != 0) out->set_intent_event_id(std::to_string(record.intent_id));
     }
     if (static_cast<int>(records->size()) == page_size) {
       response->set_next_page_token(page_tokens_.Encode(kAuditListScope, records->back().id));
@@ -445,6 +465,34 @@ grpc::Status AdminServiceImpl::SetTiers(grpc::ServerContext* context,
   }, request, response);
 }
 
+grpc::Status AdminServiceImpl::RegisterClientCertificate(
+    grpc::ServerContext* context, const v1::RegisterClientCertificateRequest* request,
+    v1::RegisterClientCertificateResponse* response) {
+  return RunCall(auth_, *context, kRegisterClientCertificate, "",
+                 [&](const Principal&) -> Result<Ok> {
+    domain::CertificateMatch match;
+    switch (request->match()) {
+      case v1::CERTIFICATE_MATCH_SHA256_FINGERPRINT:
+        match = domain::CertificateMatch::kSha256Fingerprint;
+        break;
+      case v1::CERTIFICATE_MATCH_SUBJECT_ALT_NAME:
+        match = domain::CertificateMatch::kSubjectAltName;
+        break;
+      default:
+        return domain::Error::InvalidArgument(
+            "match", "must be CERTIFICATE_MATCH_SHA256_FINGERPRINT or "
+                     "CERTIFICATE_MATCH_SUBJECT_ALT_NAME");
+    }
+    auto partner_id = PartnerIdOf(*request);
+    if (!partner_id) return partner_id.error();
+    auto registered = partners_.RegisterClientCertificate(*partner_id, request->partner_code(),
+                                                          match, request->identity());
+    if (!registered) return registered.error();
+    ToProto(*registered, response->mutable_certificate());
+    return Ok{};
+  }, request, response);
+}
+
 grpc::Status AdminServiceImpl::GetTiers(grpc::ServerContext* context,
                                         const v1::GetTiersRequest* /*request*/,
                                         v1::GetTiersResponse* response) {
@@ -472,6 +520,53 @@ grpc::Status AdminServiceImpl::RunTierReview(grpc::ServerContext* context,
     response->set_downgraded(run->downgraded);
     return Ok{};
   }, request, response);
+}
+
+grpc::Status AdminServiceImpl::RevokeClientCertificate(
+    grpc::ServerContext* context, const v1::RevokeClientCertificateRequest* request,
+    v1::RevokeClientCertificateResponse* response) {
+  return RunCall(auth_, *context, kRevokeClientCertificate, "",
+                 [&](const Principal&) -> Result<Ok> {
+    auto certificate_id = domain::ParseId(request->certificate_id());
+    if (!certificate_id) {
+      return domain::Error::InvalidArgument("certificate_id", "is not a certificate id");
+    }
+    auto revoked = partners_.RevokeClientCertificate(*certificate_id);
+    if (!revoked) return revoked.error();
+    auth_.ForgetCachedKeys();
+    ToProto(*revoked, response->mutable_certificate());
+    return Ok{};
+  }, request, response);
+}
+
+grpc::Status AdminServiceImpl::ListClientCertificates(
+    grpc::ServerContext* context, const v1::ListClientCertificatesRequest* request,
+    v1::ListClientCertificatesResponse* response) {
+  return RunCall(auth_, *context, kListClientCertificates, "",
+                 [&](const Principal&) -> Result<Ok> {
+    int64_t after = 0;
+    if (!request->page_token().empty()) {
+      auto position = page_tokens_.Decode(request->page_token(), kCertificateListScope);
+      if (!position) {
+        return domain::Error::InvalidArgument("page_token", "is not a valid page token",
+                                              "INVALID_PAGE_TOKEN");
+      }
+      after = *position;
+    }
+    auto partner_id = PartnerIdOf(*request);
+    if (!partner_id) return partner_id.error();
+    auto records = partners_.ListClientCertificates(*partner_id, request->partner_code(), after,
+                                                    request->page_size());
+    if (!records) return records.error();
+    for (const auto& record : *records) ToProto(record, response->add_certificates());
+    const int page_size =
+        request->page_size() == 0 ? domain::kDefaultPageSize : request->page_size();
+    if (static_cast<int>(records->size()) == page_size) {
+      response->set_next_page_token(
+          page_tokens_.Encode(kCertificateListScope, records->back().id));
+    }
+    return Ok{};
+  }, request);
 }
 
 }  // namespace coalition::rpc

@@ -68,6 +68,16 @@ class AdminServiceImpl final : public coalition::v1::AdminService::Service {
                                const v1::ListAuditEventsRequest* request,
                                v1::ListAuditEventsResponse* response) override;
 
+  grpc::Status RegisterClientCertificate(grpc::ServerContext* context,
+                                         const v1::RegisterClientCertificateRequest* request,
+                                         v1::RegisterClientCertificateResponse* response) override;
+  grpc::Status RevokeClientCertificate(grpc::ServerContext* context,
+                                       const v1::RevokeClientCertificateRequest* request,
+                                       v1::RevokeClientCertificateResponse* response) override;
+  grpc::Status ListClientCertificates(grpc::ServerContext* context,
+                                      const v1::ListClientCertificatesRequest* request,
+                                      v1::ListClientCertificatesResponse* response) override;
+
   // Where ListAuditEvents reads from (the same log RunCall appends to).
   void AttachAuditLog(service::AuditLog* audit) { audit_ = audit; }
 

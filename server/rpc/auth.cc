@@ -73,6 +73,11 @@ constexpr std::array kMethodRoles = {
                 kOperator | kFinance | kAuditor, Effect::kRead},
     MethodRoles{"/coalition.v1.SettlementService/GetStatement", kOperator | kFinance | kAuditor,
                 Effect::kRead},
+    MethodRoles{"/coalition.v1.AdminService/RegisterClientCertificate", kOperator,
+                Effect::kWrite},
+    MethodRoles{"/coalition.v1.AdminService/RevokeClientCertificate", kOperator, Effect::kWrite},
+    MethodRoles{"/coalition.v1.AdminService/ListClientCertificates", kOperator | kAuditor,
+                Effect::kRead},
 };
 
 const MethodRoles* Find(std::string_view method) {
@@ -92,26 +97,33 @@ std::string HashIfSet(const std::string& key) {
   return key.empty() ? std::string() : crypto::Sha256(key);
 }
 
-// The partner code a verified client certificate carries: its subject CN, or
-// else a DNS SAN, that has the shape of a partner code. Only set when the
-// server requested and verified the certificate (mTLS configured).
-std::optional<std::string> CertifiedPartnerCode(const grpc::ServerContext& context) {
+// The identities of a verified client certificate: its fingerprint and its
+// subject alternative names. Only set when the server requested and verified
+// the certificate against the client CA (mTLS configured); what it names is
+// decided by the client_certificates table, never by the certificate itself.
+std::optional<domain::PeerCertificate> VerifiedPeerCertificate(
+    const grpc::ServerContext& context) {
   const auto auth = context.auth_context();
   if (!auth || !auth->IsPeerAuthenticated()) return std::nullopt;
-  const auto is_code = [](std::string_view text) {
-    if (text.size() < 2 || text.size() > 32) return false;
-    for (char c : text) {
-      if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return false;
-    }
-    return true;
-  };
-  for (const char* property : {"x509_common_name", "x509_subject_alternative_name"}) {
-    for (const auto& value : auth->FindPropertyValues(property)) {
-      const std::string_view text(value.data(), value.size());
-      if (is_code(text)) return std::string(text);
-    }
+  domain::PeerCertificate peer;
+  for (const auto& pem : auth->FindPropertyValues("x509_pem_cert")) {
+    peer.sha256_fingerprint =
+        crypto::CertificateSha256Fingerprint(std::string_view(pem.data(), pem.size()));
+    break;
   }
-  return std::nullopt;
+  // A certificate with hundreds of names is not a client we need to serve.
+  constexpr size_t kMaxNames = 16;
+  for (const auto& name : auth->FindPropertyValues("x509_subject_alternative_name")) {
+    if (peer.subject_alt_names.size() == kMaxNames) break;
+    peer.subject_alt_names.emplace_back(name.data(), name.size());
+  }
+  if (peer.sha256_fingerprint.empty() && peer.subject_alt_names.empty()) return std::nullopt;
+  return peer;
+}
+
+domain::Error CertificateNotRegistered() {
+  return {domain::ErrorCode::kUnauthenticated, "CLIENT_CERTIFICATE_NOT_REGISTERED",
+          "the client certificate is not registered to a partner (or was revoked)", {}};
 }
 
 }  // namespace
@@ -163,6 +175,32 @@ domain::Result<domain::Partner> Authenticator::FindPartner(const std::string& ke
     if (generation != cache_generation_) return partner;
     if (cache_.size() >= kMaxCachedKeys) cache_.clear();
     cache_.insert_or_assign(key_hash, CachedPartner{*partner, now + key_cache_ttl_});
+  }
+  return partner;
+}
+
+domain::Result<domain::Partner> Authenticator::FindCertifiedPartner(
+    const domain::PeerCertificate& peer) const {
+  // Cached by fingerprint, beside the API keys (a raw 32-byte hash never
+  // equals this longer string), so ForgetCachedKeys forgets both.
+  const std::string cache_key = "cert:" + peer.sha256_fingerprint;
+  const bool cacheable = key_cache_ttl_.count() > 0 && !peer.sha256_fingerprint.empty();
+  if (!cacheable) return partners_.FindPartnerByClientCertificate(peer);
+  const auto now = std::chrono::steady_clock::now();
+  uint64_t generation = 0;
+  {
+    std::lock_guard lock(cache_mutex_);
+    const auto cached = cache_.find(cache_key);
+    if (cached != cache_.end() && cached->second.expires > now) return cached->second.partner;
+    generation = cache_generation_;
+  }
+  auto partner = partners_.FindPartnerByClientCertificate(peer);
+  if (partner) {
+    constexpr size_t kMaxCachedKeys = 10'000;
+    std::lock_guard lock(cache_mutex_);
+    if (generation != cache_generation_) return partner;
+    if (cache_.size() >= kMaxCachedKeys) cache_.clear();
+    cache_.insert_or_assign(cache_key, CachedPartner{*partner, now + key_cache_ttl_});
   }
   return partner;
 }
@@ -223,15 +261,13 @@ std::optional<domain::Error> Authenticator::CheckAllowed(const Principal& caller
 domain::Result<Principal> Authenticator::Authenticate(const grpc::ServerContext& context) const {
   const auto& metadata = context.client_metadata();
   const auto header = metadata.find("authorization");
-  const auto certified = CertifiedPartnerCode(context);
+  const auto peer = VerifiedPeerCertificate(context);
   if (header == metadata.end()) {
-    if (!certified) return Unauthenticated("missing authorization metadata");
-    // mTLS: the verified client certificate names the partner.
-    auto partner = partners_.FindPartnerByCode(*certified);
+    if (!peer) return Unauthenticated("missing authorization metadata");
+    // mTLS: the registered identity of the verified certificate names the partner.
+    auto partner = FindCertifiedPartner(*peer);
     if (!partner) {
-      if (partner.error().code == domain::ErrorCode::kNotFound) {
-        return Unauthenticated("the client certificate names no partner");
-      }
+      if (partner.error().code == domain::ErrorCode::kNotFound) return CertificateNotRegistered();
       return partner.error();
     }
     return Principal{Role::kPartner, std::move(partner).value()};
@@ -256,9 +292,18 @@ domain::Result<Principal> Authenticator::Authenticate(const grpc::ServerContext&
       return partner.error();
     }
     principal.partner = std::move(partner).value();
-    // A certificate of one partner with the key of another: refuse both.
-    if (certified && *certified != principal.partner->code) {
-      return Unauthenticated("the API key and the client certificate name different partners");
+    // A certificate registered to one partner with the key of another: refuse
+    // both. An unregistered certificate beside a key is no identity at all.
+    if (peer) {
+      auto certified = FindCertifiedPartner(*peer);
+      if (!certified && certified.error().code != domain::ErrorCode::kNotFound) {
+        return certified.error();
+      }
+      if (certified && certified->id != principal.partner->id) {
+        return domain::Error{
+            domain::ErrorCode::kUnauthenticated, "CREDENTIALS_DISAGREE",
+            "the API key and the client certificate belong to different partners", {}};
+      }
     }
   }
   return principal;

@@ -52,7 +52,9 @@ class Authenticator {
   Authenticator(service::PartnerStore& partners, const StaffKeys& keys,
                 std::chrono::milliseconds key_cache_ttl = std::chrono::milliseconds(0));
 
-  // Identifies the caller from `authorization: Bearer <key>` and checks that
+  // Identifies the caller from `authorization: Bearer <key>` or, without
+  // one, from a verified client certificate registered to a partner
+  // (UNAUTHENTICATED/CLIENT_CERTIFICATE_NOT_REGISTERED otherwise), and checks that
   // its role may call `method` ("/coalition.v1.PartnerService/Accrue").
   // UNAUTHENTICATED for a missing, malformed, unknown or revoked key;
   // PERMISSION_DENIED for a role the method does not allow.
@@ -77,11 +79,13 @@ class Authenticator {
   service::AuditLog* audit_log() const { return audit_; }
   domain::RateLimiter* rate_limiter() const { return rate_limiter_; }
 
-  // Called after a key is revoked: every cached key is looked up afresh.
+  // Called after a key or client certificate is revoked: every cached key
+  // and certificate is looked up afresh.
   void ForgetCachedKeys() const;
 
  private:
   domain::Result<domain::Partner> FindPartner(const std::string& key_hash) const;
+  domain::Result<domain::Partner> FindCertifiedPartner(const domain::PeerCertificate& peer) const;
   std::optional<Role> StaffRole(const std::string& key_hash) const;
 
   service::PartnerStore& partners_;

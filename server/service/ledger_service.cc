@@ -374,4 +374,38 @@ Result<domain::ApiKeyRecord> PartnerAdmin::RevokeApiKey(int64_t key_id) {
   return store_.RevokeApiKey(key_id);
 }
 
+Result<domain::ClientCertificateRecord> PartnerAdmin::RegisterClientCertificate(
+    std::optional<domain::PartnerId> partner_id, const std::string& partner_code,
+    domain::CertificateMatch match, std::string_view identity) {
+  auto normalised = domain::NormaliseCertificateIdentity(match, identity);
+  if (!normalised) return normalised.error();
+  auto partner = FindPartner(partner_id, partner_code);
+  if (!partner) return partner.error();
+  return store_.RegisterClientCertificate(partner->id, match, *normalised);
+}
+
+Result<domain::ClientCertificateRecord> PartnerAdmin::RevokeClientCertificate(
+    int64_t certificate_id) {
+  if (certificate_id <= 0) {
+    return Error::InvalidArgument("certificate_id", "is not a certificate id");
+  }
+  return store_.RevokeClientCertificate(certificate_id);
+}
+
+Result<std::vector<domain::ClientCertificateRecord>> PartnerAdmin::ListClientCertificates(
+    std::optional<domain::PartnerId> partner_id, const std::string& partner_code, int64_t after,
+    int page_size) {
+  if (page_size < 0 || page_size > domain::kMaxPageSize) {
+    return Error::InvalidArgument("page_size", "must be between 0 and 500");
+  }
+  if (page_size == 0) page_size = domain::kDefaultPageSize;
+  std::optional<domain::PartnerId> partner;
+  if (partner_id || !partner_code.empty()) {
+    auto found = FindPartner(partner_id, partner_code);
+    if (!found) return found.error();
+    partner = found->id;
+  }
+  return store_.ListClientCertificates(partner, after, page_size);
+}
+
 }  // namespace coalition::service

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "domain/clock.h"
 #include "domain/limits.h"
@@ -159,6 +160,17 @@ class PartnerAdmin {
                                        const domain::EarnRules& rules);
   // `partner_code` empty: a coalition-wide campaign (operator-funded only).
   Result<int64_t> CreateCampaign(const std::string& partner_code, domain::NewCampaign campaign);
+
+  // mTLS identities: a client certificate matching `identity` then
+  // authenticates as the partner (see PartnerStore for the errors).
+  Result<domain::ClientCertificateRecord> RegisterClientCertificate(
+      std::optional<domain::PartnerId> partner_id, const std::string& partner_code,
+      domain::CertificateMatch match, std::string_view identity);
+  Result<domain::ClientCertificateRecord> RevokeClientCertificate(int64_t certificate_id);
+  // Of one partner when named (id or code), else of all; by id after `after`.
+  Result<std::vector<domain::ClientCertificateRecord>> ListClientCertificates(
+      std::optional<domain::PartnerId> partner_id, const std::string& partner_code,
+      int64_t after, int page_size);
 
  private:
   // Exactly one of id / code names the partner.

@@ -154,6 +154,25 @@ class PartnerStore {
   // Nothing when the partner has not configured one.
   virtual Result<std::optional<domain::RedemptionPolicy>> FindRedemptionPolicy(
       domain::PartnerId partner) = 0;
+
+  // mTLS identities (V0013). `identity` is already normalised (a fingerprint
+  // in lowercase hex). NOT_FOUND/PARTNER_NOT_FOUND for an unknown partner;
+  // ALREADY_EXISTS/CLIENT_CERTIFICATE_TAKEN when the identity is active for
+  // any partner.
+  virtual Result<domain::ClientCertificateRecord> RegisterClientCertificate(
+      domain::PartnerId partner, domain::CertificateMatch match, const std::string& identity) = 0;
+  // Revoking twice is harmless; NOT_FOUND/CLIENT_CERTIFICATE_NOT_FOUND.
+  virtual Result<domain::ClientCertificateRecord> RevokeClientCertificate(
+      int64_t certificate_id) = 0;
+  // Identities with id > `after` (of `partner` when given), by id, revoked included.
+  virtual Result<std::vector<domain::ClientCertificateRecord>> ListClientCertificates(
+      std::optional<domain::PartnerId> partner, int64_t after, int limit) = 0;
+  // The partner an active identity of `peer` maps to: its fingerprint first,
+  // else its subject alternative names. NOT_FOUND when none is mapped;
+  // UNAUTHENTICATED/CLIENT_CERTIFICATE_AMBIGUOUS when its names map to
+  // different partners.
+  virtual Result<domain::Partner> FindPartnerByClientCertificate(
+      const domain::PeerCertificate& peer) = 0;
 };
 
 // Settlement batches and partner economics (SPEC §6).
@@ -188,8 +207,9 @@ class SettlementStore {
 class AuditLog {
  public:
   virtual ~AuditLog() = default;
-  // Writes `record` (its id and time are assigned by the store).
-  virtual Result<domain::Ok> Append(const domain::AuditRecord& record) = 0;
+  // Writes `record` (its id and time are assigned by the store); returns the
+  // id, which an OUTCOME record names as its `intent_id`.
+  virtual Result<int64_t> Append(const domain::AuditRecord& record) = 0;
   // Records with id < `before` (0: from the newest), newest first.
   virtual Result<std::vector<domain::AuditRecord>> List(int64_t before, int limit) = 0;
 };

@@ -183,8 +183,12 @@ std::string Expand(const char* query) {
 domain::Result<domain::LedgerReport> PgLedgerStore::Verify() {
   // One snapshot for all checks, so they describe one consistent state.
   return database_.Transact<domain::LedgerReport>(
-      "verify", [](pqxx::work& tx) -> domain::Result<domain::LedgerReport> {
+      "verify", [this](pqxx::work& tx) -> domain::Result<domain::LedgerReport> {
         tx.exec("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+        // Whole-ledger scans outgrow the per-statement limit meant for
+        // requests; this transaction gets its own (0: none).
+        tx.exec("SET LOCAL statement_timeout = " +
+                std::to_string(verify_statement_timeout_.count()));
         domain::LedgerReport report;
         for (const auto& invariant : kInvariants) {
           const std::string offenders = Expand(invariant.offenders);

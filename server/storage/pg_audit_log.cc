@@ -18,13 +18,16 @@ std::string JsonbSafe(std::string json) {
 
 }  // namespace
 
-Result<domain::Ok> PgAuditLog::Append(const domain::AuditRecord& record) {
-  return database_.Transact<domain::Ok>("append_audit", [&](pqxx::work& tx) -> Result<domain::Ok> {
-    tx.exec_prepared0("append_audit", record.actor, record.role, record.method,
-                      record.request_id.substr(0, 64), record.code, record.reason.substr(0, 64),
-                      JsonbSafe(record.request_json), JsonbSafe(record.before_json),
-                      JsonbSafe(record.after_json));
-    return domain::Ok{};
+Result<int64_t> PgAuditLog::Append(const domain::AuditRecord& record) {
+  return database_.Transact<int64_t>("append_audit", [&](pqxx::work& tx) -> Result<int64_t> {
+    const std::optional<int> code =
+        record.phase == "INTENT" ? std::nullopt : std::optional<int>(record.code);
+    return tx
+        .exec_prepared1("append_audit", record.actor, record.role, record.method,
+                        record.request_id.substr(0, 64), code, record.reason.substr(0, 64),
+                        JsonbSafe(record.request_json), JsonbSafe(record.before_json),
+                        JsonbSafe(record.after_json), record.phase, record.intent_id)[0]
+        .as<int64_t>();
   });
 }
 
@@ -40,11 +43,13 @@ Result<std::vector<domain::AuditRecord>> PgAuditLog::List(int64_t before, int li
       record.role = row[3].as<std::string>();
       record.method = row[4].as<std::string>();
       record.request_id = row[5].as<std::string>();
-      record.code = row[6].as<int>();
+      record.code = row[6].is_null() ? 0 : row[6].as<int>();
       record.reason = row[7].as<std::string>();
       record.request_json = row[8].as<std::string>();
       record.before_json = row[9].as<std::string>();
       record.after_json = row[10].as<std::string>();
+      record.phase = row[11].as<std::string>();
+      record.intent_id = row[12].as<int64_t>();
       records.push_back(std::move(record));
     }
     return records;

@@ -42,6 +42,23 @@ domain::ApiKeyRecord ApiKeyFromRow(const pqxx::row& row) {
 
 Error PartnerNotFound() { return Error::NotFound("PARTNER_NOT_FOUND", "partner not found"); }
 
+// Certificate matches as the database spells them.
+const char* MatchName(domain::CertificateMatch match) {
+  return match == domain::CertificateMatch::kSubjectAltName ? "SAN" : "SHA256_FINGERPRINT";
+}
+
+domain::ClientCertificateRecord ClientCertificateFromRow(const pqxx::row& row) {
+  domain::ClientCertificateRecord record;
+  record.id = row[0].as<int64_t>();
+  record.partner_id = row[1].as<int64_t>();
+  record.match = row[2].as<std::string>() == "SAN" ? domain::CertificateMatch::kSubjectAltName
+                                                   : domain::CertificateMatch::kSha256Fingerprint;
+  record.identity = row[3].as<std::string>();
+  record.created_at = FromMicros(row[4].as<int64_t>());
+  if (!row[5].is_null()) record.revoked_at = FromMicros(row[5].as<int64_t>());
+  return record;
+}
+
 }  // namespace
 
 Result<std::pair<domain::Partner, domain::ApiKeyRecord>> PgPartnerStore::CreatePartner(
@@ -188,6 +205,86 @@ Result<int64_t> PgPartnerStore::CreateCampaign(const domain::NewCampaign& campai
                         campaign.member_cap_points)[0]
         .as<int64_t>();
   });
+}
+
+Result<domain::ClientCertificateRecord> PgPartnerStore::RegisterClientCertificate(
+    domain::PartnerId partner, domain::CertificateMatch match, const std::string& identity) {
+  return database_.Transact<domain::ClientCertificateRecord>(
+      "register_client_certificate",
+      [&](pqxx::work& tx) -> Result<domain::ClientCertificateRecord> {
+        if (tx.exec_prepared("find_partner_by_id", std::to_string(partner)).empty()) {
+          return PartnerNotFound();
+        }
+        const auto rows =
+            tx.exec_prepared("insert_client_certificate", partner, MatchName(match), identity);
+        if (rows.empty()) {
+          return Error::AlreadyExists("CLIENT_CERTIFICATE_TAKEN",
+                                      "this certificate identity is already mapped to a partner");
+        }
+        return ClientCertificateFromRow(rows[0]);
+      });
+}
+
+Result<domain::ClientCertificateRecord> PgPartnerStore::RevokeClientCertificate(
+    int64_t certificate_id) {
+  return database_.Transact<domain::ClientCertificateRecord>(
+      "revoke_client_certificate",
+      [&](pqxx::work& tx) -> Result<domain::ClientCertificateRecord> {
+        const auto rows = tx.exec_prepared("revoke_client_certificate", certificate_id);
+        if (rows.empty()) {
+          return Error::NotFound("CLIENT_CERTIFICATE_NOT_FOUND", "client certificate not found");
+        }
+        return ClientCertificateFromRow(rows[0]);
+      });
+}
+
+Result<std::vector<domain::ClientCertificateRecord>> PgPartnerStore::ListClientCertificates(
+    std::optional<domain::PartnerId> partner, int64_t after, int limit) {
+  using Records = std::vector<domain::ClientCertificateRecord>;
+  return database_.Read<Records>(
+      "list_client_certificates", [&](pqxx::nontransaction& tx) -> Result<Records> {
+        Records records;
+        for (const auto& row :
+             tx.exec_prepared("list_client_certificates", partner.value_or(0), after, limit)) {
+          records.push_back(ClientCertificateFromRow(row));
+        }
+        return records;
+      });
+}
+
+Result<domain::Partner> PgPartnerStore::FindPartnerByClientCertificate(
+    const domain::PeerCertificate& peer) {
+  return database_.Read<domain::Partner>(
+      "find_partner_by_client_certificate",
+      [&](pqxx::nontransaction& tx) -> Result<domain::Partner> {
+        const auto partner_of = [&](const char* match,
+                                    const std::string& identity) -> std::optional<int64_t> {
+          const auto rows = tx.exec_prepared("find_client_certificate_partner", match, identity);
+          if (rows.empty()) return std::nullopt;
+          return rows[0][0].as<int64_t>();
+        };
+        // A pinned certificate says exactly who it is; names only when not pinned.
+        std::optional<int64_t> partner;
+        if (!peer.sha256_fingerprint.empty()) {
+          partner = partner_of("SHA256_FINGERPRINT", peer.sha256_fingerprint);
+        }
+        if (!partner) {
+          for (const auto& name : peer.subject_alt_names) {
+            const auto named = partner_of("SAN", name);
+            if (!named) continue;
+            if (partner && *partner != *named) {
+              return Error{domain::ErrorCode::kUnauthenticated, "CLIENT_CERTIFICATE_AMBIGUOUS",
+                           "the client certificate's names are mapped to different partners",
+                           {}};
+            }
+            partner = named;
+          }
+        }
+        if (!partner) return PartnerNotFound();
+        const auto rows = tx.exec_prepared("find_partner_by_id", std::to_string(*partner));
+        if (rows.empty()) return PartnerNotFound();
+        return PartnerFromRow(rows[0]);
+      });
 }
 
 }  // namespace coalition::storage

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <chrono>
+
 #include "crypto/pii.h"
 #include "service/ports.h"
 #include "storage/database.h"
@@ -63,9 +65,16 @@ class PgLedgerStore final : public service::LedgerStore {
   domain::Result<TierReviewStep> ReviewTiers(domain::Timestamp now, domain::MemberId after,
                                              int limit) override;
 
+  // The statement timeout inside Verify's transaction, instead of the
+  // pool's (DatabaseOptions::statement_timeout); 0 means none.
+  void SetVerifyStatementTimeout(std::chrono::milliseconds timeout) {
+    verify_statement_timeout_ = timeout;
+  }
+
  private:
   Database& database_;
   const crypto::PiiKeyRing& pii_keys_;
+  std::chrono::milliseconds verify_statement_timeout_{10 * 60 * 1000};
 };
 
 // Inserts `profile` for a new member, sealed under the active key
@@ -97,6 +106,15 @@ class PgPartnerStore final : public service::PartnerStore {
                                           domain::Timestamp effective_from,
                                           const domain::EarnRules& rules) override;
   domain::Result<int64_t> CreateCampaign(const domain::NewCampaign& campaign) override;
+  domain::Result<domain::ClientCertificateRecord> RegisterClientCertificate(
+      domain::PartnerId partner, domain::CertificateMatch match,
+      const std::string& identity) override;
+  domain::Result<domain::ClientCertificateRecord> RevokeClientCertificate(
+      int64_t certificate_id) override;
+  domain::Result<std::vector<domain::ClientCertificateRecord>> ListClientCertificates(
+      std::optional<domain::PartnerId> partner, int64_t after, int limit) override;
+  domain::Result<domain::Partner> FindPartnerByClientCertificate(
+      const domain::PeerCertificate& peer) override;
 
  private:
   domain::Result<domain::Partner> FindPartnerWhere(const char* statement,
@@ -126,7 +144,7 @@ class PgAuditLog final : public service::AuditLog {
  public:
   explicit PgAuditLog(Database& database) : database_(database) {}
 
-  domain::Result<domain::Ok> Append(const domain::AuditRecord& record) override;
+  domain::Result<int64_t> Append(const domain::AuditRecord& record) override;
   domain::Result<std::vector<domain::AuditRecord>> List(int64_t before, int limit) override;
 
  private:

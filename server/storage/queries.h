@@ -628,6 +628,39 @@ ON CONFLICT (partner_id, effective_from) DO UPDATE SET
   redemption_rate_micros = EXCLUDED.redemption_rate_micros
 RETURNING )~";
 
+// --- mTLS client certificate identities (V0013) --------------------------------
+
+inline constexpr const char* kClientCertificateColumns =
+    "id, partner_id, match, identity, (extract(epoch from created_at) * 1000000)::bigint, "
+    "(extract(epoch from revoked_at) * 1000000)::bigint";
+
+// No row when the identity is already active (the partial unique index).
+inline constexpr const char* kInsertClientCertificate = R"~(
+INSERT INTO client_certificates (partner_id, match, identity)
+VALUES ($1, $2, $3)
+ON CONFLICT (match, identity) WHERE revoked_at IS NULL DO NOTHING
+RETURNING id, partner_id, match, identity, (extract(epoch from created_at) * 1000000)::bigint,
+          (extract(epoch from revoked_at) * 1000000)::bigint)~";
+
+inline constexpr const char* kRevokeClientCertificate = R"~(
+UPDATE client_certificates SET revoked_at = coalesce(revoked_at, now())
+WHERE id = $1
+RETURNING id, partner_id, match, identity, (extract(epoch from created_at) * 1000000)::bigint,
+          (extract(epoch from revoked_at) * 1000000)::bigint)~";
+
+// $1: partner id, or 0 for every partner.
+inline constexpr const char* kListClientCertificates = R"~(
+SELECT id, partner_id, match, identity, (extract(epoch from created_at) * 1000000)::bigint,
+       (extract(epoch from revoked_at) * 1000000)::bigint
+FROM client_certificates
+WHERE ($1 = 0 OR partner_id = $1) AND id > $2
+ORDER BY id LIMIT $3)~";
+
+// The partner of an active identity.
+inline constexpr const char* kFindClientCertificatePartner = R"~(
+SELECT partner_id FROM client_certificates
+WHERE match = $1 AND identity = $2 AND revoked_at IS NULL)~";
+
 }  // namespace coalition::storage::sql
 
 // --- member PII (sealed; see crypto/pii.h) ------------------------------------
@@ -689,15 +722,18 @@ WHERE key_id IS DISTINCT FROM $1 AND (NOT $2::boolean OR key_id IS NULL))~";
 
 namespace coalition::storage::sql {
 
+// $5 code is NULL for an INTENT; $11 intent_id is 0 for none.
 inline constexpr const char* kAppendAudit = R"~(
-INSERT INTO audit_log (actor, role, method, request_id, code, reason, request, before, after)
+INSERT INTO audit_log (actor, role, method, request_id, code, reason, request, before, after,
+                       phase, intent_id)
 VALUES ($1, $2, $3, $4, $5, $6, nullif($7, '')::jsonb, nullif($8, '')::jsonb,
-        nullif($9, '')::jsonb))~";
+        nullif($9, '')::jsonb, $10, nullif($11::bigint, 0))
+RETURNING id)~";
 
 inline constexpr const char* kListAudit = R"~(
 SELECT id, (extract(epoch from occurred_at) * 1000000)::bigint, actor, role, method, request_id,
        code, reason, coalesce(request::text, ''), coalesce(before::text, ''),
-       coalesce(after::text, '')
+       coalesce(after::text, ''), phase, coalesce(intent_id, 0)
 FROM audit_log WHERE $1 = 0 OR id < $1
 ORDER BY id DESC LIMIT $2)~";
 

@@ -132,6 +132,10 @@ void PrepareStatements(pqxx::connection& connection) {
                                            "ORDER BY effective_from");
   PreparePiiStatements(connection);
   PrepareTierStatements(connection);
+  connection.prepare("insert_client_certificate", sql::kInsertClientCertificate);
+  connection.prepare("revoke_client_certificate", sql::kRevokeClientCertificate);
+  connection.prepare("list_client_certificates", sql::kListClientCertificates);
+  connection.prepare("find_client_certificate_partner", sql::kFindClientCertificatePartner);
 }
 
 }  // namespace coalition::storage

@@ -7,12 +7,14 @@
 #include <spdlog/spdlog.h>
 
 #include <condition_variable>
+#include <pqxx/pqxx>
 #include <map>
 #include <mutex>
 #include <set>
 #include <sstream>
 
 #include "e2e/e2e_fixture.h"
+#include "metrics/metrics.h"
 #include "coalition/v1/settlement_service.pb.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
@@ -136,6 +138,9 @@ TEST_F(SecurityE2eTest, EveryRpcTimesEveryRoleAndNoCredentials) {
       {"/coalition.v1.SettlementService/ListSettlementBatches",
        {"operator", "finance", "auditor"}},
       {"/coalition.v1.SettlementService/GetStatement", {"operator", "finance", "auditor"}},
+      {"/coalition.v1.AdminService/RegisterClientCertificate", {"operator"}},
+      {"/coalition.v1.AdminService/RevokeClientCertificate", {"operator"}},
+      {"/coalition.v1.AdminService/ListClientCertificates", {"operator", "auditor"}},
   };
   const std::vector<std::pair<std::string, std::string>> credentials = {
       {"partner", market.api_key},
@@ -261,25 +266,44 @@ TEST_F(SecurityE2eTest, EveryAdministrativeCallIsAuditedWithoutSecrets) {
   EXPECT_EQ(AdminStub()->CreatePartner(Context(kAuditorKey).get(), sneaky, &ignored)
                 .error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
-  EXPECT_EQ(AdminStub()->CreatePartner(Context("").get(), sneaky, &ignored).error_code(),
-            grpc::StatusCode::UNAUTHENTICATED);
+  // Anonymous callers are counted, not audited: they could grow the log
+  // without bound.
+  const double auth_failures_before = metrics::AuthFailuresTotal();
+  v1::ListPartnersResponse no_partners;
+  for (int i = 0; i < 20; ++i) {
+    EXPECT_EQ(AdminStub()->CreatePartner(Context("").get(), sneaky, &ignored).error_code(),
+              grpc::StatusCode::UNAUTHENTICATED);
+    EXPECT_EQ(AdminStub()->ListPartners(Context("forged-key-0123456789").get(), {}, &no_partners)
+                  .error_code(),
+              grpc::StatusCode::UNAUTHENTICATED);
+  }
+  EXPECT_EQ(metrics::AuthFailuresTotal() - auth_failures_before, 40.0);
   // Partner calls are not administrative: not audited.
   ASSERT_TRUE(Enroll(market.api_key, "AUDIT-CARD").ok());
 
   const auto events = AuditEvents(kAuditorKey);
-  ASSERT_EQ(events.size(), 5u);  // newest first
-  EXPECT_EQ(events[0].actor(), "anonymous");
-  EXPECT_EQ(events[0].role(), "NONE");
-  EXPECT_EQ(events[0].reason(), "UNAUTHENTICATED");
-  EXPECT_EQ(events[1].actor(), "auditor");
-  EXPECT_EQ(events[1].reason(), "PERMISSION_DENIED");
-  EXPECT_EQ(events[2].actor(), "partner:market");
-  EXPECT_EQ(events[2].role(), "PARTNER");
-  EXPECT_EQ(events[2].code(), static_cast<int>(grpc::StatusCode::PERMISSION_DENIED));
+  ASSERT_EQ(events.size(), 6u);  // newest first
+  for (const auto& event : events) EXPECT_NE(event.role(), "NONE");
+  EXPECT_EQ(events[0].actor(), "auditor");
+  EXPECT_EQ(events[0].reason(), "PERMISSION_DENIED");
+  EXPECT_EQ(events[0].phase(), "COMPLETED");
+  EXPECT_EQ(events[1].actor(), "partner:market");
+  EXPECT_EQ(events[1].role(), "PARTNER");
+  EXPECT_EQ(events[1].code(), static_cast<int>(grpc::StatusCode::PERMISSION_DENIED));
+  // A write: its INTENT before the change, then the OUTCOME naming it.
+  EXPECT_EQ(events[2].method(), "/coalition.v1.AdminService/RevokeApiKey");
+  EXPECT_EQ(events[2].phase(), "OUTCOME");
+  EXPECT_EQ(events[2].reason(), "API_KEY_NOT_FOUND");
+  EXPECT_EQ(events[2].intent_event_id(), events[3].event_id());
+  EXPECT_EQ(events[3].phase(), "INTENT");
   EXPECT_EQ(events[3].method(), "/coalition.v1.AdminService/RevokeApiKey");
-  EXPECT_EQ(events[3].reason(), "API_KEY_NOT_FOUND");
   EXPECT_NE(events[3].request_json().find("999999"), std::string::npos);
+  EXPECT_EQ(events[5].phase(), "INTENT");
+  EXPECT_EQ(events[5].method(), "/coalition.v1.AdminService/CreatePartner");
+  EXPECT_TRUE(events[5].after_json().empty());
   const auto& created = events[4];
+  EXPECT_EQ(created.phase(), "OUTCOME");
+  EXPECT_EQ(created.intent_event_id(), events[5].event_id());
   EXPECT_EQ(created.method(), "/coalition.v1.AdminService/CreatePartner");
   EXPECT_EQ(created.actor(), "operator");
   EXPECT_EQ(created.role(), "OPERATOR");
@@ -322,6 +346,81 @@ TEST_F(SecurityE2eTest, EveryAdministrativeCallIsAuditedWithoutSecrets) {
   EXPECT_GE(ids.size(), 7u);
   EXPECT_EQ(ids.back(), events.back().event_id());
   EXPECT_EQ(std::set<std::string>(ids.begin(), ids.end()).size(), ids.size());
+}
+
+// Makes every INSERT into `table` whose new row satisfies `condition` fail,
+// as a broken disk or a constraint would, in this test's database only.
+void FailInserts(const std::string& url, const std::string& table, const std::string& condition) {
+  pqxx::connection connection(url);
+  pqxx::nontransaction tx(connection);
+  tx.exec("CREATE FUNCTION fail_insert_" + table +
+          "() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+          "RAISE EXCEPTION 'injected failure'; END $$");
+  tx.exec("CREATE TRIGGER fail_insert_" + table + " BEFORE INSERT ON " + table +
+          " FOR EACH ROW WHEN (" + condition + ") EXECUTE FUNCTION fail_insert_" + table + "()");
+}
+
+TEST_F(SecurityE2eTest, AChangeIsAuditedBeforeItCommitsAndNeverAsASuccessWhenItFailed) {
+  const auto market = CreatePartner("market");
+  v1::CreatePartnerRequest request;
+  request.set_display_name("Doomed");
+  request.mutable_earn_rate()->set_points(1);
+  request.mutable_earn_rate()->set_per_amount_minor(100);
+  v1::CreatePartnerResponse response;
+
+  // The change's own transaction fails: an INTENT and a failed OUTCOME, no success.
+  FailInserts(db_.url(), "partners", "NEW.code = 'doomed'");
+  request.set_code("doomed");
+  auto status = AdminStub()->CreatePartner(Context(kOperatorKey).get(), request, &response);
+  ASSERT_EQ(status.error_code(), grpc::StatusCode::INTERNAL) << sdk::FormatError(status);
+  auto events = AuditEvents();
+  ASSERT_GE(events.size(), 2u);  // newest first; the listing records itself after it
+  EXPECT_EQ(events[0].method(), "/coalition.v1.AdminService/CreatePartner");
+  EXPECT_EQ(events[0].phase(), "OUTCOME");
+  EXPECT_EQ(events[0].code(), static_cast<int>(grpc::StatusCode::INTERNAL));
+  EXPECT_TRUE(events[0].after_json().empty());
+  EXPECT_EQ(events[1].phase(), "INTENT");
+  EXPECT_EQ(events[0].intent_event_id(), events[1].event_id());
+  for (const auto& event : events) {
+    if (event.request_json().find("doomed") == std::string::npos) continue;
+    EXPECT_FALSE(event.phase() == "OUTCOME" && event.code() == 0) << event.event_id();
+  }
+
+  // The audit log cannot take the INTENT: the change is never attempted.
+  FailInserts(db_.url(), "audit_log", "NEW.phase = 'INTENT'");
+  const auto before = db_.Fingerprint();
+  request.set_code("unaudited");
+  status = AdminStub()->CreatePartner(Context(kOperatorKey).get(), request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE) << sdk::FormatError(status);
+  EXPECT_EQ(Reason(status), "AUDIT_UNAVAILABLE");
+  EXPECT_EQ(db_.Fingerprint(), before);
+  v1::RevokeApiKeyRequest revoke;
+  revoke.set_key_id(
+      db_.QueryValue("SELECT min(id) FROM api_keys WHERE partner_id = " + market.partner_id));
+  v1::RevokeApiKeyResponse revoked;
+  status = AdminStub()->RevokeApiKey(Context(kOperatorKey).get(), revoke, &revoked);
+  EXPECT_EQ(Reason(status), "AUDIT_UNAVAILABLE");
+  EXPECT_EQ(db_.Fingerprint(), before);  // the key still works
+  EXPECT_TRUE(Enroll(market.api_key, "STILL-WORKS").ok());
+
+  // Every committed change has its record: each partner's creation has an
+  // INTENT and a successful OUTCOME naming it.
+  events = AuditEvents();
+  std::map<std::string, const v1::AuditEvent*> intents;
+  int created = 0;
+  for (const auto& event : events) {
+    if (event.phase() == "INTENT") intents[event.event_id()] = &event;
+  }
+  for (const auto& event : events) {
+    if (event.method() != "/coalition.v1.AdminService/CreatePartner" ||
+        event.phase() != "OUTCOME" || event.code() != 0) {
+      continue;
+    }
+    ++created;
+    ASSERT_TRUE(intents.contains(event.intent_event_id()));
+    EXPECT_EQ(intents[event.intent_event_id()]->request_json(), event.request_json());
+  }
+  EXPECT_EQ(std::to_string(created), db_.QueryValue("SELECT count(*) FROM partners"));
 }
 
 TEST_F(SecurityE2eTest, RotatePiiKeysThroughTheApi) {
@@ -425,6 +524,30 @@ TEST_F(RateLimitE2eTest, APartnerOverItsRateGetsResourceExhaustedWithRetryInfo) 
   EXPECT_EQ(GetMember(fuel.api_key, "RATE-CARD").balance(), 2);
   v1::VerifyLedgerResponse verified;
   EXPECT_TRUE(AdminStub()->VerifyLedger(Context(kOperatorKey).get(), {}, &verified).ok());
+}
+
+TEST_F(RateLimitE2eTest, APartnerKeyCannotGrowTheAuditLogPastItsRateLimit) {
+  const auto market = CreatePartner("market");
+  v1::CreatePartnerRequest sneaky;
+  sneaky.set_code("sneaky");
+  v1::CreatePartnerResponse ignored;
+  int denied = 0;
+  int limited = 0;
+  for (int i = 0; i < 12; ++i) {
+    const auto status = AdminStub()->CreatePartner(Context(market.api_key).get(), sneaky, &ignored);
+    if (status.error_code() == grpc::StatusCode::PERMISSION_DENIED) ++denied;
+    if (status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED) ++limited;
+  }
+  EXPECT_EQ(denied + limited, 12);
+  EXPECT_GE(limited, 1);
+  // Only the calls within the limit were recorded.
+  v1::ListAuditEventsRequest request;
+  request.set_page_size(500);
+  v1::ListAuditEventsResponse events;
+  ASSERT_TRUE(AdminStub()->ListAuditEvents(Context(kOperatorKey).get(), request, &events).ok());
+  int recorded = 0;
+  for (const auto& event : events.events()) recorded += event.actor() == "partner:market";
+  EXPECT_EQ(recorded, denied);
 }
 
 TEST_F(SecurityE2eTest, OversizedMessagesAreRefusedBeforeAnyWork) {

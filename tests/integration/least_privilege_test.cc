@@ -2,9 +2,12 @@
 // ledger works when connected as a role with only those grants, and that
 // role can neither rewrite the audit log, delete ledger rows, nor change
 // the schema.
+#include <atomic>
 #include <fstream>
+#include <optional>
 #include <regex>
 #include <sstream>
+#include <thread>
 
 #include "integration/ledger_fixture.h"
 #include "support/pg_cluster.h"
@@ -82,6 +85,12 @@ TEST_F(LeastPrivilegeTest, TheServiceWorksWithItsGrantsAndNothingMore) {
   auto created = admin.CreatePartner({"fuel", "Fuel", {1, 1}, 10'000, 8'000, false});
   ASSERT_TRUE(created.ok()) << created.error().message;
   ASSERT_TRUE(admin.RevokeApiKey(created->key.id).ok());
+  auto certificate = admin.RegisterClientCertificate(
+      std::nullopt, "fuel", domain::CertificateMatch::kSubjectAltName, "till.fuel.example");
+  ASSERT_TRUE(certificate.ok()) << certificate.error().message;
+  ASSERT_TRUE(partners.FindPartnerByClientCertificate({"", {"till.fuel.example"}}).ok());
+  ASSERT_TRUE(admin.ListClientCertificates(std::nullopt, "", 0, 0).ok());
+  ASSERT_TRUE(admin.RevokeClientCertificate(certificate->id).ok());
   auto enrolled =
       ledger.Enroll(market, {Key("lp-enroll"), "LP-CARD", {"Zoe", "", "zoe@example.com", ""}});
   ASSERT_TRUE(enrolled.ok()) << enrolled.error().message;
@@ -103,6 +112,12 @@ TEST_F(LeastPrivilegeTest, TheServiceWorksWithItsGrantsAndNothingMore) {
   ASSERT_TRUE(ledger.GetMemberProfile(market, enrolled->member.id).ok());
   ASSERT_TRUE(ledger.RotatePiiKeys(0).ok());
   domain::AuditRecord record{0, {}, "operator", "OPERATOR", "/x/Y", "", 0, "", "", "", ""};
+  ASSERT_TRUE(audit.Append(record).ok());
+  record.phase = "INTENT";
+  auto intent = audit.Append(record);
+  ASSERT_TRUE(intent.ok()) << intent.error().message;
+  record.phase = "OUTCOME";
+  record.intent_id = *intent;
   ASSERT_TRUE(audit.Append(record).ok());
   ASSERT_TRUE(audit.List(0, 10).ok());
   auto report = ledger.Verify();
@@ -165,6 +180,57 @@ TEST_F(StatementTimeoutTest, AStatementBlockedTooLongIsCancelledAndRetryable) {
   EXPECT_EQ(db_.Fingerprint(), before);
   // Once the lock is gone the same request succeeds.
   ASSERT_TRUE(ledger.Accrue(market, AccrueCommand("slow-accrue", "SLOW-CARD", 100)).ok());
+}
+
+// VerifyLedger scans the whole ledger, which takes longer than any request
+// may: its transaction has its own statement timeout instead of the pool's.
+TEST_F(StatementTimeoutTest, VerifyRunsUnderItsOwnStatementTimeout) {
+  const auto market = CreatePartner("market", {1, 1});
+  Enroll(market, "VERIFY-CARD");
+  ASSERT_TRUE(ledger_.Accrue(market, AccrueCommand("verify-accrue", "VERIFY-CARD", 100)).ok());
+  storage::DatabaseOptions options{db_.url(), 1};
+  options.statement_timeout = std::chrono::milliseconds(50);
+  options.max_attempts = 1;
+  storage::Database impatient(options);
+  storage::PgLedgerStore store(impatient, pii_keys_);
+  // Connects and prepares before the lock below would block that too.
+  ASSERT_TRUE(store.Verify().ok());
+
+  // Another session keeps the members table locked: Verify's first scan waits.
+  pqxx::connection blocker(db_.url());
+  pqxx::work lock(blocker);
+  lock.exec("LOCK TABLE members IN ACCESS EXCLUSIVE MODE");
+
+  // Its own limit applies, not the pool's 50 ms alone.
+  store.SetVerifyStatementTimeout(std::chrono::milliseconds(300));
+  auto report = store.Verify();
+  ASSERT_FALSE(report.ok());
+  EXPECT_EQ(report.error().reason, "DATABASE_TIMEOUT");
+
+  // Without a limit Verify waits for the lock however long it is held,
+  // where the pool's 50 ms would have cancelled it.
+  store.SetVerifyStatementTimeout(std::chrono::milliseconds(0));
+  std::atomic<bool> finished = false;
+  std::optional<domain::Result<domain::LedgerReport>> waited;
+  std::thread verifier([&] {
+    waited.emplace(store.Verify());
+    finished = true;
+  });
+  pqxx::connection observer(db_.url());
+  for (;;) {
+    pqxx::nontransaction tx(observer);
+    if (finished || tx.exec1("SELECT count(*) FROM pg_locks WHERE NOT granted")[0].as<int>() > 0) {
+      break;
+    }
+  }
+  // Hold the lock well past the pool's timeout, so a regression shows; the
+  // test's outcome does not depend on this time.
+  std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  lock.abort();
+  verifier.join();
+  ASSERT_TRUE(waited.has_value());
+  ASSERT_TRUE(waited->ok()) << waited->error().reason;
+  EXPECT_TRUE((*waited)->ok());
 }
 
 }  // namespace

@@ -260,5 +260,35 @@ TEST_F(PiiTest, TheAuditLogIsAppendOnly) {
   EXPECT_EQ(db_.QueryValue("SELECT count(*) FROM audit_log WHERE actor = 'operator'"), "1");
 }
 
+// The write-ahead shape of audited changes (V0013) is enforced by the
+// database too: an INTENT has no code yet, an OUTCOME names one INTENT.
+TEST_F(PiiTest, AuditIntentsAndOutcomesKeepTheirShape) {
+  storage::PgAuditLog audit(database_);
+  domain::AuditRecord record;
+  record.actor = "operator";
+  record.role = "OPERATOR";
+  record.method = "/coalition.v1.AdminService/RevokeApiKey";
+  record.phase = "INTENT";
+  auto intent = audit.Append(record);
+  ASSERT_TRUE(intent.ok()) << intent.error().message;
+  record.phase = "OUTCOME";
+  record.code = 5;
+  record.reason = "API_KEY_NOT_FOUND";
+  EXPECT_FALSE(audit.Append(record).ok());  // names no intent
+  record.intent_id = *intent;
+  auto outcome = audit.Append(record);
+  ASSERT_TRUE(outcome.ok()) << outcome.error().message;
+  EXPECT_FALSE(audit.Append(record).ok());  // one outcome per intent
+  auto listed = audit.List(0, 10);
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->size(), 2u);
+  EXPECT_EQ(listed->at(0).phase, "OUTCOME");
+  EXPECT_EQ(listed->at(0).intent_id, *intent);
+  EXPECT_EQ(listed->at(0).code, 5);
+  EXPECT_EQ(listed->at(1).phase, "INTENT");
+  EXPECT_EQ(db_.QueryValue("SELECT count(*) FROM audit_log WHERE phase = 'INTENT' AND code IS NULL"),
+            "1");
+}
+
 }  // namespace
 }  // namespace coalition::testing

@@ -950,8 +950,39 @@ class FakeAdminStub : public v1::AdminService::StubInterface {
     return grpc::Status::OK;
   }
 
+  grpc::Status RegisterClientCertificate(grpc::ClientContext*,
+                                         const v1::RegisterClientCertificateRequest& request,
+                                         v1::RegisterClientCertificateResponse* response) override {
+    register_certificate_requests.push_back(request);
+    if (!status.ok()) return status;
+    response->mutable_certificate()->set_certificate_id("31");
+    response->mutable_certificate()->set_match(request.match());
+    response->mutable_certificate()->set_identity(request.identity());
+    return grpc::Status::OK;
+  }
+  grpc::Status RevokeClientCertificate(grpc::ClientContext*,
+                                       const v1::RevokeClientCertificateRequest& request,
+                                       v1::RevokeClientCertificateResponse* response) override {
+    revoke_certificate_requests.push_back(request);
+    if (!status.ok()) return status;
+    response->mutable_certificate()->set_certificate_id(request.certificate_id());
+    return grpc::Status::OK;
+  }
+  grpc::Status ListClientCertificates(grpc::ClientContext*,
+                                      const v1::ListClientCertificatesRequest& request,
+                                      v1::ListClientCertificatesResponse* response) override {
+    list_certificate_requests.push_back(request);
+    if (!status.ok()) return status;
+    *response = certificates_response;
+    return grpc::Status::OK;
+  }
+
   // Returned by every call when not OK.
   grpc::Status status = grpc::Status::OK;
+  std::vector<v1::RegisterClientCertificateRequest> register_certificate_requests;
+  std::vector<v1::RevokeClientCertificateRequest> revoke_certificate_requests;
+  std::vector<v1::ListClientCertificatesRequest> list_certificate_requests;
+  v1::ListClientCertificatesResponse certificates_response;
   std::vector<v1::RotatePiiKeysResponse> rotate_responses;  // one per call, in order
   std::vector<v1::RotatePiiKeysRequest> rotate_requests;
   v1::ListAuditEventsResponse audit_response;
@@ -1111,6 +1142,40 @@ class FakeAdminStub : public v1::AdminService::StubInterface {
   grpc::ClientAsyncResponseReaderInterface<v1::RotatePiiKeysResponse>*
   PrepareAsyncRotatePiiKeysRaw(grpc::ClientContext*, const v1::RotatePiiKeysRequest&,
                                grpc::CompletionQueue*) override {
+    return nullptr;
+  }
+  grpc::ClientAsyncResponseReaderInterface<v1::RegisterClientCertificateResponse>*
+  AsyncRegisterClientCertificateRaw(grpc::ClientContext*,
+                                    const v1::RegisterClientCertificateRequest&,
+                                    grpc::CompletionQueue*) override {
+    return nullptr;
+  }
+  grpc::ClientAsyncResponseReaderInterface<v1::RegisterClientCertificateResponse>*
+  PrepareAsyncRegisterClientCertificateRaw(grpc::ClientContext*,
+                                           const v1::RegisterClientCertificateRequest&,
+                                           grpc::CompletionQueue*) override {
+    return nullptr;
+  }
+  grpc::ClientAsyncResponseReaderInterface<v1::RevokeClientCertificateResponse>*
+  AsyncRevokeClientCertificateRaw(grpc::ClientContext*, const v1::RevokeClientCertificateRequest&,
+                                  grpc::CompletionQueue*) override {
+    return nullptr;
+  }
+  grpc::ClientAsyncResponseReaderInterface<v1::RevokeClientCertificateResponse>*
+  PrepareAsyncRevokeClientCertificateRaw(grpc::ClientContext*,
+                                         const v1::RevokeClientCertificateRequest&,
+                                         grpc::CompletionQueue*) override {
+    return nullptr;
+  }
+  grpc::ClientAsyncResponseReaderInterface<v1::ListClientCertificatesResponse>*
+  AsyncListClientCertificatesRaw(grpc::ClientContext*, const v1::ListClientCertificatesRequest&,
+                                 grpc::CompletionQueue*) override {
+    return nullptr;
+  }
+  grpc::ClientAsyncResponseReaderInterface<v1::ListClientCertificatesResponse>*
+  PrepareAsyncListClientCertificatesRaw(grpc::ClientContext*,
+                                        const v1::ListClientCertificatesRequest&,
+                                        grpc::CompletionQueue*) override {
     return nullptr;
   }
   grpc::ClientAsyncResponseReaderInterface<v1::ListAuditEventsResponse>* AsyncListAuditEventsRaw(
@@ -1661,6 +1726,63 @@ TEST_F(SecurityCommandsTest, AuditPrintsTheEventsNewestFirst) {
   stub_.audit_response.Clear();
   EXPECT_EQ(Commands().Audit(5), kExitOk);
   EXPECT_EQ(out_.str(), "no audit events\n");
+}
+
+TEST_F(SecurityCommandsTest, CertAddSendsTheMatchAndIdentity) {
+  CertAddArgs args;
+  args.partner = ParsePartnerRef("fuelco");
+  args.fingerprint = "AB:CD";
+  EXPECT_EQ(Commands().CertAdd(args), kExitOk);
+  args.fingerprint.clear();
+  args.san = "till.fuelco.example";
+  EXPECT_EQ(Commands().CertAdd(args), kExitOk);
+  ASSERT_EQ(stub_.register_certificate_requests.size(), 2u);
+  EXPECT_EQ(stub_.register_certificate_requests[0].partner_code(), "fuelco");
+  EXPECT_EQ(stub_.register_certificate_requests[0].match(),
+            v1::CERTIFICATE_MATCH_SHA256_FINGERPRINT);
+  EXPECT_EQ(stub_.register_certificate_requests[0].identity(), "AB:CD");
+  EXPECT_EQ(stub_.register_certificate_requests[1].match(),
+            v1::CERTIFICATE_MATCH_SUBJECT_ALT_NAME);
+  EXPECT_EQ(stub_.register_certificate_requests[1].identity(), "till.fuelco.example");
+  EXPECT_NE(out_.str().find("till.fuelco.example"), std::string::npos) << out_.str();
+  EXPECT_NE(out_.str().find("san"), std::string::npos) << out_.str();
+}
+
+TEST_F(SecurityCommandsTest, CertRevokeAndListReachTheServer) {
+  EXPECT_EQ(Commands().CertRevoke("31"), kExitOk);
+  ASSERT_EQ(stub_.revoke_certificate_requests.size(), 1u);
+  EXPECT_EQ(stub_.revoke_certificate_requests[0].certificate_id(), "31");
+
+  auto* listed = stub_.certificates_response.add_certificates();
+  listed->set_certificate_id("31");
+  listed->set_partner_id("7");
+  listed->set_match(v1::CERTIFICATE_MATCH_SHA256_FINGERPRINT);
+  listed->set_identity(std::string(64, 'a'));
+  out_.str("");
+  EXPECT_EQ(Commands().CertList(ParsePartnerRef("fuelco")), kExitOk);
+  ASSERT_EQ(stub_.list_certificate_requests.size(), 1u);
+  EXPECT_EQ(stub_.list_certificate_requests[0].partner_code(), "fuelco");
+  EXPECT_NE(out_.str().find(std::string(64, 'a')), std::string::npos) << out_.str();
+  EXPECT_NE(out_.str().find("sha256-fingerprint"), std::string::npos) << out_.str();
+
+  stub_.status = grpc::Status(grpc::StatusCode::NOT_FOUND, "no such certificate");
+  EXPECT_NE(Commands().CertRevoke("99"), kExitOk);
+  EXPECT_NE(err_.str().find("NOT_FOUND"), std::string::npos) << err_.str();
+}
+
+TEST_F(SecurityCommandsTest, AuditShowsIntentsAndTheirOutcomes) {
+  auto* outcome = stub_.audit_response.add_events();
+  outcome->set_event_id("43");
+  outcome->set_method("/coalition.v1.AdminService/CreatePartner");
+  outcome->set_phase("OUTCOME");
+  outcome->set_intent_event_id("42");
+  auto* intent = stub_.audit_response.add_events();
+  intent->set_event_id("42");
+  intent->set_method("/coalition.v1.AdminService/CreatePartner");
+  intent->set_phase("INTENT");
+  EXPECT_EQ(Commands().Audit(20), kExitOk);
+  EXPECT_NE(out_.str().find("OK (of 42)"), std::string::npos) << out_.str();
+  EXPECT_NE(out_.str().find("INTENT"), std::string::npos) << out_.str();
 }
 
 }  // namespace

@@ -255,6 +255,12 @@ TEST_F(ConfigTest, StaffKeysAndLimits) {
   EXPECT_EQ(config.max_message_bytes, 65536);
   EXPECT_EQ(config.db_statement_timeout_ms, 250);
   const Config defaults = LoadConfig(std::nullopt, MinimalEnvironment());
+  EXPECT_EQ(defaults.verify_statement_timeout_ms, 600'000);
+  Environment verify_env = MinimalEnvironment();
+  verify_env["COALITION_VERIFY_STATEMENT_TIMEOUT_MS"] = "0";  // no limit
+  EXPECT_EQ(LoadConfig(std::nullopt, verify_env).verify_statement_timeout_ms, 0);
+  verify_env["COALITION_VERIFY_STATEMENT_TIMEOUT_MS"] = "-1";
+  EXPECT_THROW(LoadConfig(std::nullopt, verify_env), std::runtime_error);
   EXPECT_EQ(defaults.finance_key, "");
   EXPECT_EQ(defaults.rate_limit_per_second, 1000);
   EXPECT_EQ(defaults.rate_limit_burst, 2000);

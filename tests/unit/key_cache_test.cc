@@ -35,6 +35,15 @@ class MockPartnerStore : public service::PartnerStore {
   MOCK_METHOD(domain::Result<domain::Ok>, SetEarnRules,
               (domain::PartnerId, domain::Timestamp, const domain::EarnRules&), (override));
   MOCK_METHOD(domain::Result<int64_t>, CreateCampaign, (const domain::NewCampaign&), (override));
+  MOCK_METHOD(domain::Result<domain::ClientCertificateRecord>, RegisterClientCertificate,
+              (domain::PartnerId, domain::CertificateMatch, const std::string&), (override));
+  MOCK_METHOD(domain::Result<domain::ClientCertificateRecord>, RevokeClientCertificate,
+              (int64_t), (override));
+  MOCK_METHOD(domain::Result<std::vector<domain::ClientCertificateRecord>>,
+              ListClientCertificates, (std::optional<domain::PartnerId>, int64_t, int),
+              (override));
+  MOCK_METHOD(Result, FindPartnerByClientCertificate, (const domain::PeerCertificate&),
+              (override));
 };
 
 constexpr std::string_view kAccrue = "/coalition.v1.PartnerService/Accrue";

@@ -6,6 +6,7 @@
 
 #include <google/protobuf/descriptor.h>
 
+#include <cctype>
 #include <map>
 #include <set>
 #include <string>
@@ -16,6 +17,7 @@
 #include "crypto/crypto.h"
 #include "crypto/pii.h"
 #include "domain/rate_limit.h"
+#include "domain/validation.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "rpc/auth.h"
@@ -206,6 +208,9 @@ const std::map<std::string, Allowed>& ExpectedRoles() {
       {"/coalition.v1.SettlementService/GetSettlementBatch", {false, true, true, true}},
       {"/coalition.v1.SettlementService/ListSettlementBatches", {false, true, true, true}},
       {"/coalition.v1.SettlementService/GetStatement", {false, true, true, true}},
+      {"/coalition.v1.AdminService/RegisterClientCertificate", {false, true, false, false}},
+      {"/coalition.v1.AdminService/RevokeClientCertificate", {false, true, false, false}},
+      {"/coalition.v1.AdminService/ListClientCertificates", {false, true, false, true}},
   };
   return expected;
 }
@@ -349,6 +354,47 @@ TEST(AuditJsonTest, DropsSecrets) {
   EXPECT_NE(json.find("ck_fuelco_AbCd"), std::string::npos);
   EXPECT_EQ(json.find("TOP-SECRET"), std::string::npos);
   EXPECT_EQ(json.find("api_key_secret"), std::string::npos);
+}
+
+// Client certificate identities
+
+TEST(CertificateIdentityTest, FingerprintsAreNormalisedAndCheckedForShape) {
+  using domain::CertificateMatch;
+  const std::string hex = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+  std::string printed;  // as openssl prints it: upper case, colon-separated
+  for (size_t i = 0; i < hex.size(); i += 2) {
+    if (!printed.empty()) printed += ':';
+    printed += static_cast<char>(std::toupper(hex[i]));
+    printed += static_cast<char>(std::toupper(hex[i + 1]));
+  }
+  auto normalised =
+      domain::NormaliseCertificateIdentity(CertificateMatch::kSha256Fingerprint, printed);
+  ASSERT_TRUE(normalised.ok());
+  EXPECT_EQ(*normalised, hex);
+  for (const std::string& bad : {std::string(""), hex.substr(2), hex + "00", hex.substr(1) + "g",
+                                std::string("SHA256 Fingerprint=") + printed}) {
+    SCOPED_TRACE(bad);
+    auto refused = domain::NormaliseCertificateIdentity(CertificateMatch::kSha256Fingerprint, bad);
+    ASSERT_FALSE(refused.ok());
+    EXPECT_EQ(refused.error().field, "identity");
+  }
+  // Names are kept exactly, within limits.
+  auto name = domain::NormaliseCertificateIdentity(CertificateMatch::kSubjectAltName,
+                                                   "Till-7.FuelCo.example");
+  ASSERT_TRUE(name.ok());
+  EXPECT_EQ(*name, "Till-7.FuelCo.example");
+  for (const std::string& bad : {std::string(""), std::string(257, 'a'), std::string("a\nb"),
+                                std::string("\xff\xfe")}) {
+    EXPECT_FALSE(
+        domain::NormaliseCertificateIdentity(CertificateMatch::kSubjectAltName, bad).ok());
+  }
+}
+
+TEST(CertificateIdentityTest, UnreadablePemHasNoFingerprint) {
+  EXPECT_EQ(crypto::CertificateSha256Fingerprint(""), "");
+  EXPECT_EQ(crypto::CertificateSha256Fingerprint("-----BEGIN CERTIFICATE-----\nAAAA\n"
+                                                 "-----END CERTIFICATE-----\n"),
+            "");
 }
 
 }  // namespace

@@ -75,6 +75,15 @@ struct TiersSetArgs {
 /// a non-empty name and whole numbers (the server checks their ranges).
 std::optional<coalition::v1::Tier> ParseTierSpec(std::string_view spec);
 
+/// `partner cert add`: exactly one of the identity fields is set.
+struct CertAddArgs {
+  PartnerRef partner;
+  /// A SHA-256 fingerprint, hex with or without colons.
+  std::string fingerprint;
+  /// A subject alternative name, matched exactly.
+  std::string san;
+};
+
 /// The coalitionctl commands over AdminService. Each returns the process exit
 /// code; failures print one `error: ...` line on `err`. Results go to `out`
 /// as a table or one JSON document. Takes the stub interface so tests can
@@ -108,6 +117,12 @@ class AdminCommands {
   int TiersSet(const TiersSetArgs& args);
   int TiersShow();
   int TiersReview(int batch_size);
+  /// Maps a client certificate identity to a partner for mTLS.
+  int CertAdd(const CertAddArgs& args);
+  /// Revokes a mapping (at once on the server that receives it).
+  int CertRevoke(const std::string& certificate_id);
+  /// Every mapping (of `partner` when given), revoked ones included.
+  int CertList(const std::optional<PartnerRef>& partner);
 
  private:
   int Fail(const grpc::Status& status);

@@ -55,7 +55,10 @@ struct Options {
   /// neither.
   std::string client_cert_file;
   std::string client_key_file;
-  /// Partner API key, sent as `authorization: Bearer <api_key>`.
+  /// Partner API key, sent as `authorization: Bearer <api_key>`. May stay
+  /// empty when `client_cert_file` is a certificate the operator registered
+  /// for this partner (`coalitionctl partner cert add`): it then identifies
+  /// the partner alone.
   std::string api_key;
   /// Deadline of each attempt (capped by what is left of the retry budget).
   std::chrono::milliseconds deadline{5000};
