@@ -15,7 +15,7 @@ GRANT SELECT, INSERT, UPDATE ON
   partners, api_keys, accounts, members, cards, member_profiles, transfers, lots,
   lot_consumptions, idempotency_keys, holds, redemption_policies, purchases, lot_restorations,
   earn_rules, campaigns, campaign_awards, partner_economics, settlement_batches,
-  settlement_activity
+  settlement_activity, bonus_grants, bonus_grant_members, first_brand_awards
   TO :"service_role";
 -- The audit log is append-only for the service (the V0006 triggers also
 -- refuse UPDATE, DELETE and TRUNCATE to everyone, the owner included).

@@ -4,6 +4,7 @@
 #include "domain/validation.h"
 #include "rpc/call.h"
 #include "rpc/convert.h"
+#include "rpc/request_key.h"
 
 namespace coalition::rpc {
 
@@ -361,6 +362,7 @@ grpc::Status AdminServiceImpl::CreateCampaign(grpc::ServerContext* context,
     campaign.operator_funded = request->operator_funded();
     campaign.budget_points = request->budget_points();
     campaign.member_cap_points = request->member_cap_points();
+    campaign.first_at_brand = request->first_purchase_at_new_brand();
     auto id = partners_.CreateCampaign(request->partner_code(), campaign);
     if (!id) return id.error();
     response->set_campaign_id(std::to_string(*id));
@@ -401,6 +403,135 @@ grpc::Status AdminServiceImpl::GetBreakageReport(grpc::ServerContext* context,
       out->set_lots(line.lots);
       out->set_points(line.points);
     }
+    return Ok{};
+  }, request, response);
+}
+
+namespace {
+
+constexpr std::string_view kGrantTargetedBonus = "/coalition.v1.AdminService/GrantTargetedBonus";
+constexpr std::string_view kGetBonusGrant = "/coalition.v1.AdminService/GetBonusGrant";
+constexpr std::string_view kGetRedemptionForecast =
+    "/coalition.v1.AdminService/GetRedemptionForecast";
+
+domain::Error BonusesUnavailable() {
+  return {domain::ErrorCode::kInternal, "INTERNAL", "targeted bonuses are not wired", {}};
+}
+
+void ToProto(const domain::BonusGrant& grant, v1::BonusGrant* out) {
+  out->set_grant_id(std::to_string(grant.id));
+  out->set_request_id(grant.terms.request_id);
+  if (grant.terms.segment == domain::GrantSegment::kLapsing) {
+    out->mutable_lapsing()->set_days(grant.terms.lapsed_days);
+  } else {
+    auto* top = out->mutable_top_spenders();
+    top->set_percent(grant.terms.top_percent);
+    rpc::ToProto(grant.terms.spend_from, top->mutable_from());
+    rpc::ToProto(grant.terms.spend_to, top->mutable_to());
+  }
+  out->set_points(grant.terms.points);
+  out->set_reason(grant.terms.reason);
+  out->set_actor(grant.terms.actor);
+  rpc::ToProto(grant.terms.as_of, out->mutable_as_of());
+  rpc::ToProto(grant.created_at, out->mutable_created_at());
+  out->set_member_count(grant.member_count);
+  out->set_total_points(grant.total_points);
+  out->set_granted_members(grant.granted_members);
+  out->set_complete(grant.complete());
+}
+
+// The grant's parameters; the segment's times are validated here because
+// only the RPC layer sees whether they were set.
+domain::Result<domain::NewBonusGrant> FromProto(const v1::GrantTargetedBonusRequest& request) {
+  domain::NewBonusGrant grant;
+  grant.request_id = request.request_id();
+  grant.points = request.points();
+  grant.reason = request.reason();
+  switch (request.segment_case()) {
+    case v1::GrantTargetedBonusRequest::kTopSpenders: {
+      grant.segment = domain::GrantSegment::kTopSpenders;
+      grant.top_percent = request.top_spenders().percent();
+      auto from = rpc::FromProto(request.top_spenders().from(), "top_spenders.from");
+      if (!from) return from.error();
+      auto to = rpc::FromProto(request.top_spenders().to(), "top_spenders.to");
+      if (!to) return to.error();
+      grant.spend_from = *from;
+      grant.spend_to = *to;
+      break;
+    }
+    case v1::GrantTargetedBonusRequest::kLapsing:
+      grant.segment = domain::GrantSegment::kLapsing;
+      grant.lapsed_days = request.lapsing().days();
+      break;
+    default:
+      return domain::Error::InvalidArgument("segment", "give top_spenders or lapsing");
+  }
+  return grant;
+}
+
+}  // namespace
+
+grpc::Status AdminServiceImpl::GrantTargetedBonus(grpc::ServerContext* context,
+                                                  const v1::GrantTargetedBonusRequest* request,
+                                                  v1::BonusGrant* response) {
+  return RunCall(auth_, *context, kGrantTargetedBonus, request->request_id(),
+                 [&](const Principal& caller) -> Result<Ok> {
+    if (bonuses_ == nullptr) return BonusesUnavailable();
+    auto grant = FromProto(*request);
+    if (!grant) return grant.error();
+    grant->request_hash =
+        MakeRequestKey(kGrantTargetedBonus, request->request_id(), *request).request_hash;
+    grant->actor = caller.Actor();
+    auto granted = bonuses_->GrantTargetedBonus(std::move(*grant));
+    if (!granted) return granted.error();
+    ToProto(*granted, response);
+    return Ok{};
+  }, request, response);
+}
+
+grpc::Status AdminServiceImpl::GetBonusGrant(grpc::ServerContext* context,
+                                             const v1::GetBonusGrantRequest* request,
+                                             v1::BonusGrant* response) {
+  return RunCall(auth_, *context, kGetBonusGrant, "", [&](const Principal&) -> Result<Ok> {
+    if (bonuses_ == nullptr) return BonusesUnavailable();
+    auto id = domain::ParseId(request->grant_id());
+    if (!id) return domain::Error::InvalidArgument("grant_id", "is not a grant id");
+    auto grant = bonuses_->GetGrant(*id);
+    if (!grant) return grant.error();
+    ToProto(*grant, response);
+    return Ok{};
+  });
+}
+
+grpc::Status AdminServiceImpl::GetRedemptionForecast(
+    grpc::ServerContext* context, const v1::GetRedemptionForecastRequest* request,
+    v1::GetRedemptionForecastResponse* response) {
+  return RunCall(auth_, *context, kGetRedemptionForecast, "", [&](const Principal&) -> Result<Ok> {
+    if (bonuses_ == nullptr) return BonusesUnavailable();
+    auto from = FromProto(request->from(), "from");
+    if (!from) return from.error();
+    std::optional<domain::Timestamp> as_of;
+    if (request->has_as_of()) {
+      auto parsed = FromProto(request->as_of(), "as_of");
+      if (!parsed) return parsed.error();
+      as_of = *parsed;
+    }
+    auto forecast = bonuses_->Forecast(*from, as_of);
+    if (!forecast) return forecast.error();
+    for (const auto& view : forecast->cohorts) {
+      auto* out = response->add_cohorts();
+      ToProto(view.month, out->mutable_month());
+      out->set_issued_points(view.cohort.issued);
+      out->set_redeemed_points(view.cohort.redeemed);
+      out->set_expired_points(view.cohort.expired);
+      out->set_age_months(view.cohort.age_months);
+    }
+    response->set_redemption_rate_bps(forecast->redemption_rate_bps);
+    response->set_breakage_rate_bps(forecast->breakage_rate_bps);
+    response->set_issued_points(forecast->issued_points);
+    response->set_redeemed_points(forecast->redeemed_points);
+    response->set_expired_points(forecast->expired_points);
+    response->set_estimated_breakage_points(forecast->estimated_breakage_points);
     return Ok{};
   }, request, response);
 }

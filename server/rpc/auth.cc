@@ -69,6 +69,11 @@ constexpr std::array kMethodRoles = {
                 kOperator | kFinance | kAuditor, Effect::kRead},
     MethodRoles{"/coalition.v1.SettlementService/GetStatement", kOperator | kFinance | kAuditor,
                 Effect::kRead},
+    MethodRoles{"/coalition.v1.AdminService/GrantTargetedBonus", kOperator, Effect::kWrite},
+    MethodRoles{"/coalition.v1.AdminService/GetBonusGrant", kOperator | kFinance | kAuditor,
+                Effect::kRead},
+    MethodRoles{"/coalition.v1.AdminService/GetRedemptionForecast",
+                kOperator | kFinance | kAuditor, Effect::kRead},
 };
 
 const MethodRoles* Find(std::string_view method) {

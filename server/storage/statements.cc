@@ -18,6 +18,25 @@ void PreparePiiStatements(pqxx::connection& connection) {
   connection.prepare("list_audit", sql::kListAudit);
 }
 
+void PrepareBonusStatements(pqxx::connection& connection) {
+  const std::string grant_select =
+      std::string("SELECT ") + sql::kGrantColumns + " FROM bonus_grants g ";
+  connection.prepare("find_grant_by_request", grant_select + "WHERE g.request_id = $1");
+  connection.prepare("get_grant", grant_select + "WHERE g.id = $1");
+  connection.prepare("spend_by_member", sql::kSpendByMember);
+  connection.prepare("lapsing_members", sql::kLapsingMembers);
+  connection.prepare("insert_grant", sql::kInsertGrant);
+  connection.prepare("insert_grant_members", sql::kInsertGrantMembers);
+  connection.prepare("pending_grant_members", sql::kPendingGrantMembers);
+  connection.prepare("lock_grant_member", sql::kLockGrantMember);
+  connection.prepare("set_grant_transfer", sql::kSetGrantTransfer);
+  connection.prepare("live_first_brand_campaigns", sql::kLiveFirstBrandCampaigns);
+  connection.prepare("earned_at_brands", sql::kEarnedAtBrands);
+  connection.prepare("claim_first_brand_award", sql::kClaimFirstBrandAward);
+  connection.prepare("insert_campaign_of_kind", sql::kInsertCampaignOfKind);
+  connection.prepare("redemption_cohorts", sql::kRedemptionCohorts);
+}
+
 }  // namespace
 
 void PrepareStatements(pqxx::connection& connection) {
@@ -118,6 +137,7 @@ void PrepareStatements(pqxx::connection& connection) {
                                            " FROM partner_economics WHERE partner_id = $1 "
                                            "ORDER BY effective_from");
   PreparePiiStatements(connection);
+  PrepareBonusStatements(connection);
 }
 
 }  // namespace coalition::storage

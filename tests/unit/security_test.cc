@@ -202,6 +202,9 @@ const std::map<std::string, Allowed>& ExpectedRoles() {
       {"/coalition.v1.SettlementService/GetSettlementBatch", {false, true, true, true}},
       {"/coalition.v1.SettlementService/ListSettlementBatches", {false, true, true, true}},
       {"/coalition.v1.SettlementService/GetStatement", {false, true, true, true}},
+      {"/coalition.v1.AdminService/GrantTargetedBonus", {false, true, false, false}},
+      {"/coalition.v1.AdminService/GetBonusGrant", {false, true, true, true}},
+      {"/coalition.v1.AdminService/GetRedemptionForecast", {false, true, true, true}},
   };
   return expected;
 }
