@@ -237,9 +237,10 @@ TEST_F(BonusesTest, BadGrantsAreRejectedWithReasonsAndWriteNothing) {
        },
        ErrorCode::kFailedPrecondition, "SEGMENT_EMPTY", ""},
   };
-  for (const auto& c : cases) {
+  for (size_t i = 0; i < cases.size(); ++i) {
+    const auto& c = cases[i];
     SCOPED_TRACE(c.name);
-    auto grant = TopSpenders("bad-" + c.name, 10, 100);
+    auto grant = TopSpenders("bad-" + std::to_string(i), 10, 100);
     c.spoil(grant);
     auto rejected = bonuses_.GrantTargetedBonus(grant);
     ASSERT_FALSE(rejected.ok());

@@ -43,7 +43,10 @@ TEST(BonusGrantValidation, NamesTheFieldOfEachProblem) {
       {[](NewBonusGrant& g) { g.top_percent = 0; }, "top_spenders.percent"},
       {[](NewBonusGrant& g) { g.top_percent = 101; }, "top_spenders.percent"},
       {[](NewBonusGrant& g) { g.spend_to = g.spend_from; }, "top_spenders.to"},
-      {[](NewBonusGrant& g) { g.spend_from = g.as_of + std::chrono::hours(1); },
+      {[](NewBonusGrant& g) {
+         g.spend_from = g.as_of + std::chrono::hours(1);
+         g.spend_to = g.spend_from + std::chrono::hours(24);
+       },
        "top_spenders.from"},
       {[](NewBonusGrant& g) {
          g.segment = GrantSegment::kLapsing;
