@@ -369,7 +369,17 @@ int Run(int argc, char** argv) {
   rules_set->add_option("--rounding", rules_args.rounding, "down | half-even | up");
   rules_set->add_option("--effective-from", rules_args.effective_from, "RFC 3339 time");
 
+  CLI::App* rules_show =
+      rules_cmd->add_subcommand("show", "Every version of a partner's earn rules, oldest first");
+  PartnerFlags rules_show_partner;
+  rules_show_partner.AddTo(rules_show);
+
   CLI::App* campaign_cmd = app.add_subcommand("campaign", "Bonus campaigns");
+  std::string campaign_list_partner;
+  CLI::App* campaign_list = campaign_cmd->add_subcommand(
+      "list", "Campaigns with what they have awarded (all pages)");
+  campaign_list->add_option("--partner", campaign_list_partner,
+                            "Only this partner's campaigns (by code)");
   CampaignCreateArgs campaign_args;
   CLI::App* campaign_create = campaign_cmd->add_subcommand("create", "Create a campaign");
   campaign_create->add_option("--name", campaign_args.name, "Campaign name")->required();
@@ -448,6 +458,9 @@ int Run(int argc, char** argv) {
   }
   if (economics_set->parsed() && !economics_set_partner.Given()) {
     return UsageError("economics set: give one of --partner, --partner-id, --partner-code");
+  }
+  if (rules_show->parsed() && !rules_show_partner.Given()) {
+    return UsageError("rules show: give one of --partner, --partner-id, --partner-code");
   }
   if (rules_set->parsed() && !rules_partner.Given()) {
     return UsageError("rules set: give one of --partner, --partner-id, --partner-code");
@@ -542,6 +555,8 @@ int Run(int argc, char** argv) {
     return programme.RulesSet(rules_args);
   }
   if (campaign_create->parsed()) return programme.CampaignCreate(campaign_args);
+  if (rules_show->parsed()) return programme.RulesShow(rules_show_partner.Ref());
+  if (campaign_list->parsed()) return programme.CampaignList(campaign_list_partner);
   if (breakage_cmd->parsed()) return commands.Breakage(breakage_days);
   std::cerr << app.help();
   return kExitUsage;

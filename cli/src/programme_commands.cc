@@ -275,4 +275,116 @@ int ProgrammeCommands::CampaignCreate(const CampaignCreateArgs& args) {
   return kExitOk;
 }
 
+namespace {
+
+std::string JoinList(const google::protobuf::RepeatedPtrField<std::string>& items) {
+  std::string text;
+  for (const auto& item : items) text += (text.empty() ? "" : ",") + item;
+  return text.empty() ? "-" : text;
+}
+
+std::string MultipliersText(const v1::EarnRules& rules) {
+  std::string text;
+  for (const auto& m : rules.multipliers()) {
+    if (!text.empty()) text += ",";
+    text += (m.sku().empty() ? m.category() : "sku:" + m.sku()) + "=" + FormatBps(m.multiplier_bps());
+  }
+  return text.empty() ? "-" : text;
+}
+
+const char* RoundingName(v1::EarnRounding rounding) {
+  switch (rounding) {
+    case v1::EARN_ROUNDING_HALF_EVEN: return "half-even";
+    case v1::EARN_ROUNDING_UP: return "up";
+    default: return "down";
+  }
+}
+
+}  // namespace
+
+int ProgrammeCommands::RulesShow(const PartnerRef& partner) {
+  v1::GetEarnRulesRequest request;
+  if (partner.kind == PartnerRef::Kind::kId) {
+    request.set_partner_id(partner.value);
+  } else {
+    request.set_partner_code(partner.value);
+  }
+  grpc::ClientContext context;
+  sdk::PrepareContext(context, channel_);
+  v1::GetEarnRulesResponse response;
+  if (grpc::Status status = stub_.GetEarnRules(&context, request, &response); !status.ok()) {
+    return Fail(status);
+  }
+  if (output_ == OutputFormat::kJson) {
+    out_ << ToJson(response);
+    return kExitOk;
+  }
+  if (response.versions().empty()) {
+    out_ << "no earn rules: partner " << response.partner_id() << " earns at its plain rate\n";
+    return kExitOk;
+  }
+  Table table({"EFFECTIVE FROM", "BASE", "MULTIPLIERS", "EXCLUDED", "MIN SPEND", "CAP",
+               "ROUNDING"});
+  for (const auto& version : response.versions()) {
+    const auto& rules = version.rules();
+    std::string excluded = JoinList(rules.excluded_categories());
+    if (rules.excluded_skus_size() > 0) {
+      excluded += (excluded == "-" ? std::string() : std::string(",")) + "sku:" +
+                  JoinList(rules.excluded_skus());
+      if (excluded.rfind("-", 0) == 0) excluded = excluded.substr(1);
+    }
+    table.AddRow({FormatTimestamp(version.effective_from()),
+                  std::to_string(rules.base_points()) + " pt per " +
+                      std::to_string(rules.base_per_amount_minor()),
+                  MultipliersText(rules), excluded, std::to_string(rules.min_spend_minor()),
+                  rules.max_points_per_transaction() == 0
+                      ? "none"
+                      : std::to_string(rules.max_points_per_transaction()),
+                  RoundingName(rules.rounding())});
+  }
+  table.Print(out_);
+  return kExitOk;
+}
+
+int ProgrammeCommands::CampaignList(const std::string& partner_code) {
+  v1::ListCampaignsResponse all;
+  std::string token;
+  do {
+    v1::ListCampaignsRequest request;
+    request.set_partner_code(partner_code);
+    request.set_page_size(500);
+    request.set_page_token(token);
+    grpc::ClientContext context;
+    sdk::PrepareContext(context, channel_);
+    v1::ListCampaignsResponse page;
+    if (grpc::Status status = stub_.ListCampaigns(&context, request, &page); !status.ok()) {
+      return Fail(status);
+    }
+    for (const auto& campaign : page.campaigns()) *all.add_campaigns() = campaign;
+    token = page.next_page_token();
+  } while (!token.empty());
+  if (output_ == OutputFormat::kJson) {
+    out_ << ToJson(all);
+    return kExitOk;
+  }
+  Table table({"ID", "NAME", "PARTNER", "KIND", "STARTS", "ENDS", "BONUS", "FUNDED BY",
+               "AWARDED/BUDGET", "MEMBER CAP"});
+  for (const auto& c : all.campaigns()) {
+    std::string bonus;
+    if (c.multiplier_bps() != 0) bonus = "+" + FormatBps(c.multiplier_bps());
+    if (c.fixed_points() != 0) {
+      bonus += (bonus.empty() ? "" : " ") + std::string("+") + std::to_string(c.fixed_points()) +
+               " pt";
+    }
+    table.AddRow({c.campaign_id(), c.name(), c.partner_code().empty() ? "(all)" : c.partner_code(),
+                  c.first_purchase_at_new_brand() ? "first-at-brand" : "purchase",
+                  FormatTimestamp(c.starts_at()), FormatTimestamp(c.ends_at()), bonus,
+                  c.operator_funded() ? "operator" : "partner",
+                  std::to_string(c.awarded_points()) + "/" + std::to_string(c.budget_points()),
+                  c.member_cap_points() == 0 ? "none" : std::to_string(c.member_cap_points())});
+  }
+  table.Print(out_);
+  return kExitOk;
+}
+
 }  // namespace coalition::cli

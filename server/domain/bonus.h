@@ -29,6 +29,12 @@ std::optional<Error> ValidateNewBonusGrant(const NewBonusGrant& grant);
 // kMaxPointsPerRequest.
 Result<int64_t> GrantTotalPoints(int64_t points_per_member, int64_t members);
 
+// One version of a partner's earn rules.
+struct EarnRulesVersion {
+  Timestamp effective_from{};
+  EarnRules rules = {};
+};
+
 // One monthly earning cohort with its month (first day, UTC).
 struct CohortView {
   Timestamp month{};

@@ -366,4 +366,12 @@ struct BonusGrant {
   bool complete() const { return granted_members == member_count; }
 };
 
+// A campaign as stored, with what it has awarded so far.
+struct CampaignView {
+  int64_t id = 0;
+  NewCampaign campaign = {};
+  std::string partner_code;  // empty: coalition-wide
+  int64_t awarded_points = 0;
+};
+
 }  // namespace coalition::domain

@@ -536,4 +536,94 @@ grpc::Status AdminServiceImpl::GetRedemptionForecast(
   }, request, response);
 }
 
+namespace {
+
+constexpr std::string_view kGetEarnRules = "/coalition.v1.AdminService/GetEarnRules";
+constexpr std::string_view kListCampaigns = "/coalition.v1.AdminService/ListCampaigns";
+
+void ToProto(const domain::EarnRules& rules, v1::EarnRules* out) {
+  out->set_base_points(rules.base.points);
+  out->set_base_per_amount_minor(rules.base.per_amount_minor);
+  for (const auto& m : rules.multipliers) {
+    auto* multiplier = out->add_multipliers();
+    multiplier->set_category(m.category);
+    multiplier->set_sku(m.sku);
+    multiplier->set_multiplier_bps(m.multiplier_bps);
+  }
+  for (const auto& category : rules.excluded_categories) out->add_excluded_categories(category);
+  for (const auto& sku : rules.excluded_skus) out->add_excluded_skus(sku);
+  out->set_min_spend_minor(rules.min_spend_minor);
+  out->set_max_points_per_transaction(rules.max_points_per_transaction);
+  out->set_rounding(rules.rounding == domain::EarnRounding::kHalfEven ? v1::EARN_ROUNDING_HALF_EVEN
+                    : rules.rounding == domain::EarnRounding::kUp     ? v1::EARN_ROUNDING_UP
+                                                                      : v1::EARN_ROUNDING_DOWN);
+}
+
+void ToProto(const domain::CampaignView& view, v1::Campaign* out) {
+  out->set_campaign_id(std::to_string(view.id));
+  out->set_name(view.campaign.name);
+  out->set_partner_code(view.partner_code);
+  rpc::ToProto(view.campaign.starts_at, out->mutable_starts_at());
+  rpc::ToProto(view.campaign.ends_at, out->mutable_ends_at());
+  for (const auto& category : view.campaign.categories) out->add_categories(category);
+  out->set_multiplier_bps(view.campaign.multiplier_bps);
+  out->set_fixed_points(view.campaign.fixed_points);
+  out->set_min_spend_minor(view.campaign.min_spend_minor);
+  out->set_operator_funded(view.campaign.operator_funded);
+  out->set_budget_points(view.campaign.budget_points);
+  out->set_awarded_points(view.awarded_points);
+  out->set_member_cap_points(view.campaign.member_cap_points);
+  out->set_first_purchase_at_new_brand(view.campaign.first_at_brand);
+}
+
+}  // namespace
+
+grpc::Status AdminServiceImpl::GetEarnRules(grpc::ServerContext* context,
+                                            const v1::GetEarnRulesRequest* request,
+                                            v1::GetEarnRulesResponse* response) {
+  return RunCall(auth_, *context, kGetEarnRules, "", [&](const Principal&) -> Result<Ok> {
+    if (bonuses_ == nullptr) return BonusesUnavailable();
+    auto partner_id = PartnerIdOf(*request);
+    if (!partner_id) return partner_id.error();
+    auto rules = bonuses_->GetEarnRules(*partner_id, request->partner_code());
+    if (!rules) return rules.error();
+    response->set_partner_id(std::to_string(rules->first));
+    for (const auto& version : rules->second) {
+      auto* out = response->add_versions();
+      rpc::ToProto(version.effective_from, out->mutable_effective_from());
+      ToProto(version.rules, out->mutable_rules());
+    }
+    return Ok{};
+  });
+}
+
+grpc::Status AdminServiceImpl::ListCampaigns(grpc::ServerContext* context,
+                                             const v1::ListCampaignsRequest* request,
+                                             v1::ListCampaignsResponse* response) {
+  return RunCall(auth_, *context, kListCampaigns, "", [&](const Principal&) -> Result<Ok> {
+    if (bonuses_ == nullptr) return BonusesUnavailable();
+    // The filter is part of the scope: a token of one partner's list is
+    // refused for another's.
+    const std::string scope = "campaigns:" + request->partner_code();
+    int64_t after = 0;
+    if (!request->page_token().empty()) {
+      auto position = page_tokens_.Decode(request->page_token(), scope);
+      if (!position) {
+        return domain::Error::InvalidArgument("page_token", "is not a valid page token",
+                                              "INVALID_PAGE_TOKEN");
+      }
+      after = *position;
+    }
+    auto campaigns = bonuses_->ListCampaigns(request->partner_code(), after, request->page_size());
+    if (!campaigns) return campaigns.error();
+    for (const auto& view : *campaigns) ToProto(view, response->add_campaigns());
+    const int page_size =
+        request->page_size() == 0 ? domain::kDefaultPageSize : request->page_size();
+    if (static_cast<int>(campaigns->size()) == page_size) {
+      response->set_next_page_token(page_tokens_.Encode(scope, campaigns->back().id));
+    }
+    return Ok{};
+  });
+}
+
 }  // namespace coalition::rpc

@@ -70,6 +70,11 @@ class AdminServiceImpl final : public coalition::v1::AdminService::Service {
   grpc::Status GetRedemptionForecast(grpc::ServerContext* context,
                                      const v1::GetRedemptionForecastRequest* request,
                                      v1::GetRedemptionForecastResponse* response) override;
+  grpc::Status GetEarnRules(grpc::ServerContext* context, const v1::GetEarnRulesRequest* request,
+                            v1::GetEarnRulesResponse* response) override;
+  grpc::Status ListCampaigns(grpc::ServerContext* context,
+                             const v1::ListCampaignsRequest* request,
+                             v1::ListCampaignsResponse* response) override;
 
   // Where ListAuditEvents reads from (the same log RunCall appends to).
   void AttachAuditLog(service::AuditLog* audit) { audit_ = audit; }

@@ -74,6 +74,10 @@ constexpr std::array kMethodRoles = {
                 Effect::kRead},
     MethodRoles{"/coalition.v1.AdminService/GetRedemptionForecast",
                 kOperator | kFinance | kAuditor, Effect::kRead},
+    MethodRoles{"/coalition.v1.AdminService/GetEarnRules", kOperator | kFinance | kAuditor,
+                Effect::kRead},
+    MethodRoles{"/coalition.v1.AdminService/ListCampaigns", kOperator | kFinance | kAuditor,
+                Effect::kRead},
 };
 
 const MethodRoles* Find(std::string_view method) {

@@ -48,4 +48,27 @@ Result<domain::RedemptionForecast> BonusService::Forecast(
   return domain::BuildRedemptionForecast(std::move(*cohorts));
 }
 
+Result<std::pair<domain::PartnerId, std::vector<domain::EarnRulesVersion>>>
+BonusService::GetEarnRules(std::optional<domain::PartnerId> partner_id,
+                           const std::string& partner_code) {
+  if (partner_id.has_value() == !partner_code.empty()) {
+    return Error::InvalidArgument("partner", "give one of partner_id or partner_code");
+  }
+  auto id = store_.FindPartnerId(partner_id, partner_code);
+  if (!id) return id.error();
+  auto versions = store_.EarnRulesVersions(*id);
+  if (!versions) return versions.error();
+  return std::make_pair(*id, std::move(*versions));
+}
+
+Result<std::vector<domain::CampaignView>> BonusService::ListCampaigns(
+    const std::string& partner_code, int64_t after, int page_size) {
+  if (page_size < 0 || page_size > domain::kMaxPageSize) {
+    return Error::InvalidArgument("page_size", "must be between 0 and " +
+                                                   std::to_string(domain::kMaxPageSize));
+  }
+  return store_.ListCampaigns(partner_code, after,
+                              page_size == 0 ? domain::kDefaultPageSize : page_size);
+}
+
 }  // namespace coalition::service

@@ -3,6 +3,7 @@
 #include "domain/bonus.h"
 #include "domain/clock.h"
 #include "domain/model.h"
+#include "domain/limits.h"
 #include "service/ports.h"
 
 namespace coalition::service {
@@ -24,6 +25,13 @@ class BonusService {
   // as_of unset: now.
   Result<domain::RedemptionForecast> Forecast(domain::Timestamp from,
                                               std::optional<domain::Timestamp> as_of);
+
+  // Every version of a partner's earn rules (exactly one of id / code).
+  Result<std::pair<domain::PartnerId, std::vector<domain::EarnRulesVersion>>> GetEarnRules(
+      std::optional<domain::PartnerId> partner_id, const std::string& partner_code);
+  // Campaigns after id `after`; page_size 0 means kDefaultPageSize.
+  Result<std::vector<domain::CampaignView>> ListCampaigns(const std::string& partner_code,
+                                                          int64_t after, int page_size);
 
  private:
   BonusStore& store_;

@@ -190,6 +190,17 @@ class BonusStore {
   // what was redeemed and expired of them before as_of.
   virtual Result<std::vector<domain::CohortView>> RedemptionCohorts(domain::Timestamp from,
                                                                     domain::Timestamp as_of) = 0;
+  // Read side of the programme rules, for coalitionctl.
+  // The partner named by id or code (exactly one set); NOT_FOUND otherwise.
+  virtual Result<domain::PartnerId> FindPartnerId(std::optional<domain::PartnerId> id,
+                                                  const std::string& code) = 0;
+  // Every version of the partner's earn rules, oldest first.
+  virtual Result<std::vector<domain::EarnRulesVersion>> EarnRulesVersions(
+      domain::PartnerId partner) = 0;
+  // Campaigns with id > `after` (of partner `partner_code` when not empty),
+  // by id.
+  virtual Result<std::vector<domain::CampaignView>> ListCampaigns(const std::string& partner_code,
+                                                                  int64_t after, int limit) = 0;
 };
 
 }  // namespace coalition::service

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <sstream>
 
+#include <nlohmann/json.hpp>
+
 #include "domain/rules.h"
 #include "storage/pg_stores.h"
 #include "storage/transaction_helpers.h"
@@ -184,6 +186,60 @@ Result<std::vector<domain::CohortView>> PgBonusStore::RedemptionCohorts(domain::
           cohorts.push_back(view);
         }
         return cohorts;
+      });
+}
+
+Result<domain::PartnerId> PgBonusStore::FindPartnerId(std::optional<domain::PartnerId> id,
+                                                      const std::string& code) {
+  return database_.Read<domain::PartnerId>(
+      "find_partner_id_by_ref", [&](pqxx::nontransaction& tx) -> Result<domain::PartnerId> {
+        const auto rows = tx.exec_prepared("find_partner_id_by_ref", id, code);
+        if (rows.empty()) return Error::NotFound("PARTNER_NOT_FOUND", "partner not found");
+        return rows[0][0].as<int64_t>();
+      });
+}
+
+Result<std::vector<domain::EarnRulesVersion>> PgBonusStore::EarnRulesVersions(
+    domain::PartnerId partner) {
+  return database_.Read<std::vector<domain::EarnRulesVersion>>(
+      "earn_rules_versions",
+      [&](pqxx::nontransaction& tx) -> Result<std::vector<domain::EarnRulesVersion>> {
+        std::vector<domain::EarnRulesVersion> versions;
+        for (const auto& row : tx.exec_prepared("earn_rules_versions", partner)) {
+          versions.push_back(
+              {FromMicros(row[0].as<int64_t>()), DecodeEarnRules(row[1].as<std::string>())});
+        }
+        return versions;
+      });
+}
+
+Result<std::vector<domain::CampaignView>> PgBonusStore::ListCampaigns(
+    const std::string& partner_code, int64_t after, int limit) {
+  return database_.Read<std::vector<domain::CampaignView>>(
+      "list_campaigns",
+      [&](pqxx::nontransaction& tx) -> Result<std::vector<domain::CampaignView>> {
+        std::vector<domain::CampaignView> campaigns;
+        for (const auto& row : tx.exec_prepared("list_campaigns", partner_code, after, limit)) {
+          domain::CampaignView view;
+          view.id = row[0].as<int64_t>();
+          view.campaign.name = row[1].as<std::string>();
+          view.partner_code = row[2].as<std::string>();
+          view.campaign.starts_at = FromMicros(row[3].as<int64_t>());
+          view.campaign.ends_at = FromMicros(row[4].as<int64_t>());
+          view.campaign.categories =
+              nlohmann::json::parse(row[5].as<std::string>()).get<std::vector<std::string>>();
+          view.campaign.multiplier_bps = row[6].as<int32_t>();
+          view.campaign.fixed_points = row[7].as<int64_t>();
+          view.campaign.min_spend_minor = row[8].as<int64_t>();
+          view.campaign.operator_funded = row[9].as<std::string>() == "OPERATOR";
+          view.campaign.budget_points = row[10].as<int64_t>();
+          view.awarded_points = row[11].as<int64_t>();
+          view.campaign.member_cap_points = row[12].as<int64_t>();
+          view.campaign.first_at_brand = row[13].as<std::string>() == "FIRST_AT_BRAND";
+          if (!row[14].is_null()) view.campaign.partner_id = row[14].as<int64_t>();
+          campaigns.push_back(std::move(view));
+        }
+        return campaigns;
       });
 }
 

@@ -138,6 +138,13 @@ class PgBonusStore final : public service::BonusStore {
   domain::Result<domain::BonusGrant> GetGrant(int64_t grant_id) override;
   domain::Result<std::vector<domain::CohortView>> RedemptionCohorts(
       domain::Timestamp from, domain::Timestamp as_of) override;
+  domain::Result<domain::PartnerId> FindPartnerId(std::optional<domain::PartnerId> id,
+                                                  const std::string& code) override;
+  domain::Result<std::vector<domain::EarnRulesVersion>> EarnRulesVersions(
+      domain::PartnerId partner) override;
+  domain::Result<std::vector<domain::CampaignView>> ListCampaigns(const std::string& partner_code,
+                                                                  int64_t after,
+                                                                  int limit) override;
 
  private:
   Database& database_;

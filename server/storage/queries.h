@@ -841,4 +841,21 @@ LEFT JOIN used u ON u.month = i.month
 LEFT JOIN restored r ON r.month = i.month
 ORDER BY i.month)~";
 
+inline constexpr const char* kFindPartnerIdByRef = R"~(
+SELECT id FROM partners WHERE id = $1 OR ($1 IS NULL AND code = $2))~";
+
+inline constexpr const char* kEarnRulesVersions = R"~(
+SELECT (extract(epoch from effective_from) * 1000000)::bigint, rules::text FROM earn_rules
+WHERE partner_id = $1 ORDER BY effective_from)~";
+
+inline constexpr const char* kListCampaigns = R"~(
+SELECT c.id, c.name, coalesce(p.code, ''),
+       (extract(epoch from c.starts_at) * 1000000)::bigint,
+       (extract(epoch from c.ends_at) * 1000000)::bigint, c.categories::text, c.multiplier_bps,
+       c.fixed_points, c.min_spend_minor, c.funded_by, c.budget_points, c.awarded_points,
+       c.member_cap_points, c.kind, c.partner_id
+FROM campaigns c LEFT JOIN partners p ON p.id = c.partner_id
+WHERE ($1 = '' OR p.code = $1) AND c.id > $2
+ORDER BY c.id LIMIT $3)~";
+
 }  // namespace coalition::storage::sql

@@ -35,6 +35,9 @@ void PrepareBonusStatements(pqxx::connection& connection) {
   connection.prepare("claim_first_brand_award", sql::kClaimFirstBrandAward);
   connection.prepare("insert_campaign_of_kind", sql::kInsertCampaignOfKind);
   connection.prepare("redemption_cohorts", sql::kRedemptionCohorts);
+  connection.prepare("find_partner_id_by_ref", sql::kFindPartnerIdByRef);
+  connection.prepare("earn_rules_versions", sql::kEarnRulesVersions);
+  connection.prepare("list_campaigns", sql::kListCampaigns);
 }
 
 }  // namespace

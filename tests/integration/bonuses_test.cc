@@ -387,5 +387,51 @@ TEST_F(BonusesTest, SettlementChargesEachCampaignsFunder) {
   ExpectLedgerConsistent();
 }
 
+TEST_F(BonusesTest, EarnRulesAndCampaignsReadBack) {
+  domain::EarnRules rules;
+  rules.base = {1, 600};
+  rules.multipliers.push_back({"premium", "", 15'000});
+  rules.excluded_skus = {"CIG-20"};
+  rules.rounding = domain::EarnRounding::kHalfEven;
+  ASSERT_TRUE(admin_.SetEarnRules(std::nullopt, "fuel", clock_.Now(), rules).ok());
+  ASSERT_TRUE(admin_
+                  .SetEarnRules(std::nullopt, "fuel", clock_.Now() + std::chrono::hours(24),
+                                domain::EarnRules{{2, 600}, {}, {}, {}, 0, 0, {}})
+                  .ok());
+  auto versions = bonuses_.GetEarnRules(std::nullopt, "fuel");
+  ASSERT_TRUE(versions.ok()) << versions.error().message;
+  EXPECT_EQ(versions->first, fuel_.id);
+  ASSERT_EQ(versions->second.size(), 2u);
+  EXPECT_EQ(versions->second[0].effective_from, clock_.Now());
+  EXPECT_EQ(versions->second[0].rules.multipliers.at(0).multiplier_bps, 15'000);
+  EXPECT_EQ(versions->second[0].rules.excluded_skus, std::vector<std::string>{"CIG-20"});
+  EXPECT_EQ(versions->second[1].rules.base.points, 2);
+  EXPECT_TRUE(bonuses_.GetEarnRules(market_.id, "")->second.empty());
+  EXPECT_EQ(bonuses_.GetEarnRules(std::nullopt, "nope").error().reason, "PARTNER_NOT_FOUND");
+  EXPECT_EQ(bonuses_.GetEarnRules(fuel_.id, "fuel").error().code, ErrorCode::kInvalidArgument);
+
+  ASSERT_TRUE(admin_.CreateCampaign("fuel", FirstAtBrand(50, 1'000, false)).ok());
+  auto everywhere = FirstAtBrand(20, 500, true);
+  everywhere.name = "everywhere";
+  ASSERT_TRUE(admin_.CreateCampaign("", everywhere).ok());
+  Accrue(market_, "rb-m", "READ-1", 1'000);
+  Accrue(fuel_, "rb-f", "READ-1", 1'000);  // takes the fuel campaign (lower id)
+  auto all = bonuses_.ListCampaigns("", 0, 0);
+  ASSERT_TRUE(all.ok()) << all.error().message;
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ((*all)[0].partner_code, "fuel");
+  EXPECT_TRUE((*all)[0].campaign.first_at_brand);
+  EXPECT_EQ((*all)[0].awarded_points, 50);
+  EXPECT_EQ((*all)[1].partner_code, "");
+  EXPECT_TRUE((*all)[1].campaign.operator_funded);
+  EXPECT_EQ((*all)[1].awarded_points, 0);
+  auto fuel_only = bonuses_.ListCampaigns("fuel", 0, 0);
+  ASSERT_EQ(fuel_only->size(), 1u);
+  auto after_first = bonuses_.ListCampaigns("", (*all)[0].id, 1);
+  ASSERT_EQ(after_first->size(), 1u);
+  EXPECT_EQ(after_first->front().id, (*all)[1].id);
+  EXPECT_EQ(bonuses_.ListCampaigns("", 0, 501).error().field, "page_size");
+}
+
 }  // namespace
 }  // namespace coalition::testing

@@ -973,6 +973,24 @@ class FakeAdminStub : public v1::AdminService::StubInterface {
     *response = forecast_response;
     return grpc::Status::OK;
   }
+  grpc::Status GetEarnRules(grpc::ClientContext*, const v1::GetEarnRulesRequest& request,
+                            v1::GetEarnRulesResponse* response) override {
+    get_rules_requests.push_back(request);
+    if (!status.ok()) return status;
+    *response = get_rules_response;
+    return grpc::Status::OK;
+  }
+  grpc::Status ListCampaigns(grpc::ClientContext*, const v1::ListCampaignsRequest& request,
+                             v1::ListCampaignsResponse* response) override {
+    list_campaigns_requests.push_back(request);
+    if (!status.ok()) return status;
+    *response = list_campaigns_response;
+    return grpc::Status::OK;
+  }
+  std::vector<v1::GetEarnRulesRequest> get_rules_requests;
+  v1::GetEarnRulesResponse get_rules_response;
+  std::vector<v1::ListCampaignsRequest> list_campaigns_requests;
+  v1::ListCampaignsResponse list_campaigns_response;
   std::vector<v1::SetEarnRulesRequest> set_rules_requests;
   std::vector<v1::CreateCampaignRequest> create_campaign_requests;
   std::vector<v1::GrantTargetedBonusRequest> grant_requests;
@@ -1088,6 +1106,23 @@ class FakeAdminStub : public v1::AdminService::StubInterface {
     return nullptr;
   }
   // The asynchronous API is not used by coalitionctl.
+  grpc::ClientAsyncResponseReaderInterface<v1::GetEarnRulesResponse>* AsyncGetEarnRulesRaw(
+      grpc::ClientContext*, const v1::GetEarnRulesRequest&, grpc::CompletionQueue*) override {
+    return nullptr;
+  }
+  grpc::ClientAsyncResponseReaderInterface<v1::GetEarnRulesResponse>* PrepareAsyncGetEarnRulesRaw(
+      grpc::ClientContext*, const v1::GetEarnRulesRequest&, grpc::CompletionQueue*) override {
+    return nullptr;
+  }
+  grpc::ClientAsyncResponseReaderInterface<v1::ListCampaignsResponse>* AsyncListCampaignsRaw(
+      grpc::ClientContext*, const v1::ListCampaignsRequest&, grpc::CompletionQueue*) override {
+    return nullptr;
+  }
+  grpc::ClientAsyncResponseReaderInterface<v1::ListCampaignsResponse>*
+  PrepareAsyncListCampaignsRaw(grpc::ClientContext*, const v1::ListCampaignsRequest&,
+                               grpc::CompletionQueue*) override {
+    return nullptr;
+  }
   grpc::ClientAsyncResponseReaderInterface<v1::BonusGrant>* AsyncGrantTargetedBonusRaw(
       grpc::ClientContext*, const v1::GrantTargetedBonusRequest&,
       grpc::CompletionQueue*) override {
@@ -1875,6 +1910,68 @@ TEST_F(ProgrammeCommandsTest, CampaignCreateSendsEveryField) {
   welcome.ends_at = "next week";
   EXPECT_EQ(Commands().CampaignCreate(welcome), kExitUsage);
   EXPECT_EQ(stub_.create_campaign_requests.size(), 2u);
+}
+
+TEST_F(ProgrammeCommandsTest, RulesShowPrintsEveryVersion) {
+  stub_.get_rules_response.set_partner_id("2");
+  auto* version = stub_.get_rules_response.add_versions();
+  version->mutable_effective_from()->set_seconds(1'700'000'000);
+  auto* rules = version->mutable_rules();
+  rules->set_base_points(1);
+  rules->set_base_per_amount_minor(600);
+  auto* premium = rules->add_multipliers();
+  premium->set_category("premium");
+  premium->set_multiplier_bps(15'000);
+  rules->add_excluded_categories("tobacco");
+  rules->set_max_points_per_transaction(1'000);
+  rules->set_rounding(v1::EARN_ROUNDING_HALF_EVEN);
+  EXPECT_EQ(Commands().RulesShow({PartnerRef::Kind::kCode, "fuelco"}), kExitOk) << err_.str();
+  ASSERT_EQ(stub_.get_rules_requests.size(), 1u);
+  EXPECT_EQ(stub_.get_rules_requests[0].partner_code(), "fuelco");
+  const auto lines = Lines(out_.str());
+  ASSERT_EQ(lines.size(), 2u) << out_.str();
+  EXPECT_EQ(lines[0].rfind("EFFECTIVE FROM", 0), 0u) << lines[0];
+  for (const char* part : {"2023-11-14T22:13:20Z", "1 pt per 600", "premium=150%", "tobacco",
+                           "1000", "half-even"}) {
+    EXPECT_NE(lines[1].find(part), std::string::npos) << part << " in " << lines[1];
+  }
+
+  out_.str("");
+  stub_.get_rules_response.clear_versions();
+  EXPECT_EQ(Commands().RulesShow({PartnerRef::Kind::kId, "2"}), kExitOk);
+  EXPECT_EQ(stub_.get_rules_requests[1].partner_id(), "2");
+  EXPECT_EQ(out_.str(), "no earn rules: partner 2 earns at its plain rate\n");
+}
+
+TEST_F(ProgrammeCommandsTest, CampaignListShowsKindFunderAndBudget) {
+  auto* weekend = stub_.list_campaigns_response.add_campaigns();
+  weekend->set_campaign_id("1");
+  weekend->set_name("fuel weekend");
+  weekend->set_partner_code("fuelco");
+  weekend->set_multiplier_bps(10'000);
+  weekend->set_budget_points(100'000);
+  weekend->set_awarded_points(2'500);
+  auto* welcome = stub_.list_campaigns_response.add_campaigns();
+  welcome->set_campaign_id("2");
+  welcome->set_name("welcome");
+  welcome->set_fixed_points(300);
+  welcome->set_operator_funded(true);
+  welcome->set_first_purchase_at_new_brand(true);
+  welcome->set_budget_points(1'000'000);
+  welcome->set_member_cap_points(300);
+  EXPECT_EQ(Commands().CampaignList("fuelco"), kExitOk) << err_.str();
+  ASSERT_EQ(stub_.list_campaigns_requests.size(), 1u);
+  EXPECT_EQ(stub_.list_campaigns_requests[0].partner_code(), "fuelco");
+  const auto lines = Lines(out_.str());
+  ASSERT_EQ(lines.size(), 3u) << out_.str();
+  for (const char* part : {"fuel weekend", "fuelco", "purchase", "+100%", "partner",
+                           "2500/100000", "none"}) {
+    EXPECT_NE(lines[1].find(part), std::string::npos) << part << " in " << lines[1];
+  }
+  for (const char* part : {"welcome", "(all)", "first-at-brand", "+300 pt", "operator",
+                           "0/1000000", "300"}) {
+    EXPECT_NE(lines[2].find(part), std::string::npos) << part << " in " << lines[2];
+  }
 }
 
 }  // namespace

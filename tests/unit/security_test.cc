@@ -205,6 +205,8 @@ const std::map<std::string, Allowed>& ExpectedRoles() {
       {"/coalition.v1.AdminService/GrantTargetedBonus", {false, true, false, false}},
       {"/coalition.v1.AdminService/GetBonusGrant", {false, true, true, true}},
       {"/coalition.v1.AdminService/GetRedemptionForecast", {false, true, true, true}},
+      {"/coalition.v1.AdminService/GetEarnRules", {false, true, true, true}},
+      {"/coalition.v1.AdminService/ListCampaigns", {false, true, true, true}},
   };
   return expected;
 }

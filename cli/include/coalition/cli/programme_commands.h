@@ -70,7 +70,11 @@ class ProgrammeCommands {
   /// Cohorts of the last `months` months (as of now) and the forecast.
   int BreakageForecast(int months);
   int RulesSet(const RulesSetArgs& args);
+  /// Every version of the partner's earn rules, oldest first.
+  int RulesShow(const PartnerRef& partner);
   int CampaignCreate(const CampaignCreateArgs& args);
+  /// All campaigns (of `partner_code` when not empty), following pages.
+  int CampaignList(const std::string& partner_code);
 
  private:
   int Fail(const grpc::Status& status);
