@@ -14,6 +14,7 @@
 
 #include "coalition/cli/commands.h"
 #include "coalition/cli/exit_codes.h"
+#include "coalition/cli/programme_commands.h"
 #include "coalition/cli/settings.h"
 #include "coalition/cli/settlement_commands.h"
 #include "coalition/sdk/channel.h"
@@ -363,6 +364,99 @@ int Run(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(1, 3660));
 
+  int forecast_months = 24;
+  CLI::App* breakage_forecast = breakage_cmd->add_subcommand(
+      "forecast",
+      "Monthly earning cohorts and the forecast redemption rate and breakage (IFRS 15)");
+  breakage_forecast
+      ->add_option("--months", forecast_months, "Cohorts of the last N months (1-240)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 240));
+
+  CLI::App* bonus_cmd = app.add_subcommand("bonus", "Targeted bonuses (operator-funded)");
+  BonusGrantArgs grant_args;
+  CLI::App* bonus_grant = bonus_cmd->add_subcommand(
+      "grant",
+      "Grant points to every member of a segment, once per --request-id (rerun it with the "
+      "same id to finish a grant that was interrupted)");
+  bonus_grant->add_option("--request-id", grant_args.request_id, "Idempotency key")->required();
+  auto* top_opt = bonus_grant
+                      ->add_option("--top-percent", grant_args.top_percent,
+                                   "The top N% of members by cash accrued in [--from, --to)")
+                      ->check(CLI::Range(1, 100));
+  bonus_grant->add_option("--from", grant_args.from, "RFC 3339 time")->needs(top_opt);
+  bonus_grant->add_option("--to", grant_args.to, "RFC 3339 time")->needs(top_opt);
+  bonus_grant
+      ->add_option("--lapsed-days", grant_args.lapsed_days,
+                   "Members with no earn or spend for at least N days")
+      ->excludes(top_opt)
+      ->check(CLI::Range(1, 36'500));
+  bonus_grant->add_option("--points", grant_args.points, "Points per member")->required();
+  bonus_grant->add_option("--reason", grant_args.reason, "Why, for the audit trail")
+      ->required();
+  std::string grant_id;
+  CLI::App* bonus_show = bonus_cmd->add_subcommand("show", "Show a grant and its progress");
+  bonus_show->add_option("--grant-id", grant_id, "Grant id")->required();
+
+  CLI::App* rules_cmd = app.add_subcommand("rules", "Partners' earn rules");
+  RulesSetArgs rules_args;
+  CLI::App* rules_set = rules_cmd->add_subcommand(
+      "set", "Set a partner's earn rules from --effective-from (default now) on");
+  PartnerFlags rules_partner;
+  rules_partner.AddTo(rules_set);
+  rules_set->add_option("--file", rules_args.file,
+                        "JSON in the EarnRules shape (flags given too override it)");
+  rules_set->add_option("--base-points", rules_args.base_points, "Base rate: points ...");
+  rules_set->add_option("--base-per-minor", rules_args.base_per_minor,
+                        "... per this many minor units");
+  rules_set->add_option("--multiplier", rules_args.multipliers,
+                        "CATEGORY=BPS or sku:SKU=BPS (20000 = 2x); repeatable");
+  rules_set->add_option("--exclude-category", rules_args.exclude_categories, "Repeatable");
+  rules_set->add_option("--exclude-sku", rules_args.exclude_skus, "Repeatable");
+  rules_set->add_option("--min-spend-minor", rules_args.min_spend_minor,
+                        "An eligible amount below this earns nothing");
+  rules_set->add_option("--max-points", rules_args.max_points,
+                        "Cap per transaction (0 = none)");
+  rules_set->add_option("--rounding", rules_args.rounding, "down | half-even | up");
+  rules_set->add_option("--effective-from", rules_args.effective_from, "RFC 3339 time");
+
+  CLI::App* rules_show =
+      rules_cmd->add_subcommand("show", "Every version of a partner's earn rules, oldest first");
+  PartnerFlags rules_show_partner;
+  rules_show_partner.AddTo(rules_show);
+
+  CLI::App* campaign_cmd = app.add_subcommand("campaign", "Bonus campaigns");
+  std::string campaign_list_partner;
+  CLI::App* campaign_list = campaign_cmd->add_subcommand(
+      "list", "Campaigns with what they have awarded (all pages)");
+  campaign_list->add_option("--partner", campaign_list_partner,
+                            "Only this partner's campaigns (by code)");
+  CampaignCreateArgs campaign_args;
+  CLI::App* campaign_create = campaign_cmd->add_subcommand("create", "Create a campaign");
+  campaign_create->add_option("--name", campaign_args.name, "Campaign name")->required();
+  campaign_create->add_option("--partner", campaign_args.partner_code,
+                              "Partner code (none: every partner, operator-funded)");
+  campaign_create->add_option("--starts-at", campaign_args.starts_at, "RFC 3339 time")
+      ->required();
+  campaign_create->add_option("--ends-at", campaign_args.ends_at, "RFC 3339 time")->required();
+  campaign_create->add_option("--category", campaign_args.categories,
+                              "Eligible category; repeatable (none: the whole amount)");
+  campaign_create->add_option("--multiplier-bps", campaign_args.multiplier_bps,
+                              "Extra points on the base: 10000 = double points");
+  campaign_create->add_option("--fixed-points", campaign_args.fixed_points,
+                              "Flat bonus per qualifying purchase");
+  campaign_create->add_option("--min-spend-minor", campaign_args.min_spend_minor,
+                              "Minimum qualifying spend");
+  campaign_create->add_flag("--operator-funded", campaign_args.operator_funded,
+                            "The operator pays for the points (default: the partner)");
+  campaign_create->add_option("--budget-points", campaign_args.budget_points, "Points budget")
+      ->required();
+  campaign_create->add_option("--member-cap-points", campaign_args.member_cap_points,
+                              "Per-member cap (0 = none)");
+  campaign_create->add_flag("--first-at-new-brand", campaign_args.first_at_new_brand,
+                            "Fixed points on a member's first purchase at a partner where they "
+                            "never earned, once they earned at another");
+
   CLI::App* audit_cmd =
       app.add_subcommand("audit", "Show the newest audit events (administrative calls)");
   int audit_limit = 50;
@@ -395,7 +489,8 @@ int Run(int argc, char** argv) {
 
   // A bare group ("coalitionctl partner") is a request for its menu.
   for (CLI::App* group : {&app, partner_cmd, key_cmd, policy_cmd, settlement_cmd, economics_cmd,
-                          keys_cmd, expiry_cmd, tiers_cmd, cert_cmd}) {
+                          keys_cmd, expiry_cmd, tiers_cmd, cert_cmd, bonus_cmd, rules_cmd,
+                          campaign_cmd}) {
     if ((group == &app || group->parsed()) && group->get_subcommands().empty()) {
       std::cerr << (group == &app ? app.help() : group->help("coalitionctl"));
       return kExitUsage;
@@ -421,6 +516,12 @@ int Run(int argc, char** argv) {
   }
   if (economics_set->parsed() && !economics_set_partner.Given()) {
     return UsageError("economics set: give one of --partner, --partner-id, --partner-code");
+  }
+  if (rules_show->parsed() && !rules_show_partner.Given()) {
+    return UsageError("rules show: give one of --partner, --partner-id, --partner-code");
+  }
+  if (rules_set->parsed() && !rules_partner.Given()) {
+    return UsageError("rules set: give one of --partner, --partner-id, --partner-code");
   }
   if (economics_list->parsed() && !economics_list_partner.Given()) {
     return UsageError("economics list: give one of --partner, --partner-id, --partner-code");
@@ -512,6 +613,17 @@ int Run(int argc, char** argv) {
   if (keys_rotate->parsed()) return commands.KeysRotate(rotate_batch_size);
   if (audit_cmd->parsed()) return commands.Audit(audit_limit);
   if (expiry_run->parsed()) return commands.ExpiryRun();
+  ProgrammeCommands programme(*stub, settings.channel, settings.output, std::cout, std::cerr);
+  if (breakage_forecast->parsed()) return programme.BreakageForecast(forecast_months);
+  if (bonus_grant->parsed()) return programme.BonusGrant(grant_args);
+  if (bonus_show->parsed()) return programme.BonusShow(grant_id);
+  if (rules_set->parsed()) {
+    rules_args.partner = rules_partner.Ref();
+    return programme.RulesSet(rules_args);
+  }
+  if (campaign_create->parsed()) return programme.CampaignCreate(campaign_args);
+  if (rules_show->parsed()) return programme.RulesShow(rules_show_partner.Ref());
+  if (campaign_list->parsed()) return programme.CampaignList(campaign_list_partner);
   if (breakage_cmd->parsed()) return commands.Breakage(breakage_days);
   if (tiers_set->parsed()) return commands.TiersSet(tiers_args);
   if (tiers_show->parsed()) return commands.TiersShow();

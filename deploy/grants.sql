@@ -15,7 +15,7 @@ GRANT SELECT, INSERT, UPDATE ON
   partners, api_keys, accounts, members, cards, member_profiles, transfers, lots,
   lot_consumptions, idempotency_keys, holds, redemption_policies, purchases, lot_restorations,
   earn_rules, campaigns, campaign_awards, partner_economics, settlement_batches,
-  settlement_activity
+  settlement_activity, bonus_grants, bonus_grant_members, first_brand_awards
   TO :"service_role";
 -- Tiers (V0011): versions are appended, member state upserted.
 GRANT SELECT, INSERT, UPDATE ON tier_tables, tiers, member_qualifying_points, member_tiers

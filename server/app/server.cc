@@ -66,6 +66,7 @@ CoalitionServer::CoalitionServer(const Config& config, const domain::Clock* cloc
       partner_store_(database_),
       settlement_store_(database_),
       audit_log_(database_),
+      bonus_store_(database_),
       rate_limiter_(config.rate_limit_per_second, config.rate_limit_burst),
       ledger_(ledger_store_, config.currency, clock_, config.hold_max_ttl_seconds,
               domain::ProgrammeRules{config.lot_lifetime_days, config.inactivity_lapse_days,
@@ -73,6 +74,9 @@ CoalitionServer::CoalitionServer(const Config& config, const domain::Clock* cloc
       partner_admin_(partner_store_),
       pricing_(partner_store_, ledger_),
       settlement_(settlement_store_, partner_store_, config.currency),
+      bonuses_(bonus_store_, clock_,
+               domain::ProgrammeRules{config.lot_lifetime_days, config.inactivity_lapse_days,
+                                      config.signup_bonus_points}),
       authenticator_(partner_store_,
                      rpc::StaffKeys{config.operator_key, config.finance_key, config.auditor_key},
                      std::chrono::seconds(config.key_cache_seconds)),
@@ -86,6 +90,7 @@ CoalitionServer::CoalitionServer(const Config& config, const domain::Clock* cloc
   authenticator_.AttachAuditLog(&audit_log_);
   authenticator_.AttachRateLimiter(&rate_limiter_);
   admin_service_.AttachAuditLog(&audit_log_);
+  admin_service_.AttachBonuses(&bonuses_);
 }
 
 CoalitionServer::~CoalitionServer() {

@@ -61,11 +61,13 @@ class CoalitionServer {
   storage::PgPartnerStore partner_store_;
   storage::PgSettlementStore settlement_store_;
   storage::PgAuditLog audit_log_;
+  storage::PgBonusStore bonus_store_;
   domain::RateLimiter rate_limiter_;
   service::LedgerService ledger_;
   service::PartnerAdmin partner_admin_;
   service::PricingService pricing_;
   service::SettlementService settlement_;
+  service::BonusService bonuses_;
   rpc::Authenticator authenticator_;
   rpc::PageTokenCodec page_tokens_;
   rpc::PartnerServiceImpl partner_service_;

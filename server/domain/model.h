@@ -304,6 +304,10 @@ struct NewCampaign {
   bool operator_funded = false;
   int64_t budget_points = 0;
   int64_t member_cap_points = 0;  // 0: no cap
+  // A fixed bonus on a member's first earning purchase at a partner where
+  // they never earned before, once they earned at another (cross-brand).
+  // Needs fixed_points and no multiplier or categories.
+  bool first_at_brand = false;
 };
 
 struct InvariantCheck {
@@ -358,6 +362,52 @@ struct AuditRecord {
   // intent in `intent_id`).
   std::string phase = "COMPLETED";
   int64_t intent_id = 0;
+};
+
+}  // namespace coalition::domain
+
+namespace coalition::domain {
+
+// Targeted bonuses (SPEC §3): operator-funded points for every member of a
+// segment, granted as one idempotent operation.
+enum class GrantSegment { kTopSpenders, kLapsing };
+
+struct NewBonusGrant {
+  // Idempotency: the same request_id and hash return the same grant.
+  std::string request_id;
+  std::string request_hash;  // raw SHA-256 of the request's parameters
+  GrantSegment segment = GrantSegment::kTopSpenders;
+  // kTopSpenders: the top `top_percent` of members by cash accrued in
+  // [spend_from, spend_to).
+  int32_t top_percent = 0;
+  Timestamp spend_from{};
+  Timestamp spend_to{};
+  // kLapsing: members with no earn or spend for `lapsed_days` before as_of.
+  int32_t lapsed_days = 0;
+  Timestamp as_of{};
+  int64_t points = 0;
+  std::string reason;
+  std::string actor;
+};
+
+struct BonusGrant {
+  int64_t id = 0;
+  NewBonusGrant terms = {};
+  // Members in the segment (fixed at creation) and points due to them.
+  int64_t member_count = 0;
+  int64_t total_points = 0;
+  // Members credited so far; equal to member_count once complete.
+  int64_t granted_members = 0;
+  Timestamp created_at{};
+  bool complete() const { return granted_members == member_count; }
+};
+
+// A campaign as stored, with what it has awarded so far.
+struct CampaignView {
+  int64_t id = 0;
+  NewCampaign campaign = {};
+  std::string partner_code;  // empty: coalition-wide
+  int64_t awarded_points = 0;
 };
 
 }  // namespace coalition::domain

@@ -5,6 +5,7 @@
 #include "metrics/metrics.h"
 #include "rpc/call.h"
 #include "rpc/convert.h"
+#include "rpc/request_key.h"
 
 namespace coalition::rpc {
 
@@ -385,6 +386,7 @@ grpc::Status AdminServiceImpl::CreateCampaign(grpc::ServerContext* context,
     campaign.operator_funded = request->operator_funded();
     campaign.budget_points = request->budget_points();
     campaign.member_cap_points = request->member_cap_points();
+    campaign.first_at_brand = request->first_purchase_at_new_brand();
     auto id = partners_.CreateCampaign(request->partner_code(), campaign);
     if (!id) return id.error();
     response->set_campaign_id(std::to_string(*id));
@@ -567,6 +569,225 @@ grpc::Status AdminServiceImpl::ListClientCertificates(
     }
     return Ok{};
   }, request);
+}
+
+namespace {
+
+constexpr std::string_view kGrantTargetedBonus = "/coalition.v1.AdminService/GrantTargetedBonus";
+constexpr std::string_view kGetBonusGrant = "/coalition.v1.AdminService/GetBonusGrant";
+constexpr std::string_view kGetRedemptionForecast =
+    "/coalition.v1.AdminService/GetRedemptionForecast";
+
+domain::Error BonusesUnavailable() {
+  return {domain::ErrorCode::kInternal, "INTERNAL", "targeted bonuses are not wired", {}};
+}
+
+void ToProto(const domain::BonusGrant& grant, v1::BonusGrant* out) {
+  out->set_grant_id(std::to_string(grant.id));
+  out->set_request_id(grant.terms.request_id);
+  if (grant.terms.segment == domain::GrantSegment::kLapsing) {
+    out->mutable_lapsing()->set_days(grant.terms.lapsed_days);
+  } else {
+    auto* top = out->mutable_top_spenders();
+    top->set_percent(grant.terms.top_percent);
+    rpc::ToProto(grant.terms.spend_from, top->mutable_from());
+    rpc::ToProto(grant.terms.spend_to, top->mutable_to());
+  }
+  out->set_points(grant.terms.points);
+  out->set_reason(grant.terms.reason);
+  out->set_actor(grant.terms.actor);
+  rpc::ToProto(grant.terms.as_of, out->mutable_as_of());
+  rpc::ToProto(grant.created_at, out->mutable_created_at());
+  out->set_member_count(grant.member_count);
+  out->set_total_points(grant.total_points);
+  out->set_granted_members(grant.granted_members);
+  out->set_complete(grant.complete());
+}
+
+// The grant's parameters; the segment's times are validated here because
+// only the RPC layer sees whether they were set.
+domain::Result<domain::NewBonusGrant> FromProto(const v1::GrantTargetedBonusRequest& request) {
+  domain::NewBonusGrant grant;
+  grant.request_id = request.request_id();
+  grant.points = request.points();
+  grant.reason = request.reason();
+  switch (request.segment_case()) {
+    case v1::GrantTargetedBonusRequest::kTopSpenders: {
+      grant.segment = domain::GrantSegment::kTopSpenders;
+      grant.top_percent = request.top_spenders().percent();
+      auto from = rpc::FromProto(request.top_spenders().from(), "top_spenders.from");
+      if (!from) return from.error();
+      auto to = rpc::FromProto(request.top_spenders().to(), "top_spenders.to");
+      if (!to) return to.error();
+      grant.spend_from = *from;
+      grant.spend_to = *to;
+      break;
+    }
+    case v1::GrantTargetedBonusRequest::kLapsing:
+      grant.segment = domain::GrantSegment::kLapsing;
+      grant.lapsed_days = request.lapsing().days();
+      break;
+    default:
+      return domain::Error::InvalidArgument("segment", "give top_spenders or lapsing");
+  }
+  return grant;
+}
+
+}  // namespace
+
+grpc::Status AdminServiceImpl::GrantTargetedBonus(grpc::ServerContext* context,
+                                                  const v1::GrantTargetedBonusRequest* request,
+                                                  v1::BonusGrant* response) {
+  return RunCall(auth_, *context, kGrantTargetedBonus, request->request_id(),
+                 [&](const Principal& caller) -> Result<Ok> {
+    if (bonuses_ == nullptr) return BonusesUnavailable();
+    auto grant = FromProto(*request);
+    if (!grant) return grant.error();
+    grant->request_hash =
+        MakeRequestKey(kGrantTargetedBonus, request->request_id(), *request).request_hash;
+    grant->actor = caller.Actor();
+    auto granted = bonuses_->GrantTargetedBonus(std::move(*grant));
+    if (!granted) return granted.error();
+    ToProto(*granted, response);
+    return Ok{};
+  }, request, response);
+}
+
+grpc::Status AdminServiceImpl::GetBonusGrant(grpc::ServerContext* context,
+                                             const v1::GetBonusGrantRequest* request,
+                                             v1::BonusGrant* response) {
+  return RunCall(auth_, *context, kGetBonusGrant, "", [&](const Principal&) -> Result<Ok> {
+    if (bonuses_ == nullptr) return BonusesUnavailable();
+    auto id = domain::ParseId(request->grant_id());
+    if (!id) return domain::Error::InvalidArgument("grant_id", "is not a grant id");
+    auto grant = bonuses_->GetGrant(*id);
+    if (!grant) return grant.error();
+    ToProto(*grant, response);
+    return Ok{};
+  });
+}
+
+grpc::Status AdminServiceImpl::GetRedemptionForecast(
+    grpc::ServerContext* context, const v1::GetRedemptionForecastRequest* request,
+    v1::GetRedemptionForecastResponse* response) {
+  return RunCall(auth_, *context, kGetRedemptionForecast, "", [&](const Principal&) -> Result<Ok> {
+    if (bonuses_ == nullptr) return BonusesUnavailable();
+    auto from = FromProto(request->from(), "from");
+    if (!from) return from.error();
+    std::optional<domain::Timestamp> as_of;
+    if (request->has_as_of()) {
+      auto parsed = FromProto(request->as_of(), "as_of");
+      if (!parsed) return parsed.error();
+      as_of = *parsed;
+    }
+    auto forecast = bonuses_->Forecast(*from, as_of);
+    if (!forecast) return forecast.error();
+    for (const auto& view : forecast->cohorts) {
+      auto* out = response->add_cohorts();
+      ToProto(view.month, out->mutable_month());
+      out->set_issued_points(view.cohort.issued);
+      out->set_redeemed_points(view.cohort.redeemed);
+      out->set_expired_points(view.cohort.expired);
+      out->set_age_months(view.cohort.age_months);
+    }
+    response->set_redemption_rate_bps(forecast->redemption_rate_bps);
+    response->set_breakage_rate_bps(forecast->breakage_rate_bps);
+    response->set_issued_points(forecast->issued_points);
+    response->set_redeemed_points(forecast->redeemed_points);
+    response->set_expired_points(forecast->expired_points);
+    response->set_estimated_breakage_points(forecast->estimated_breakage_points);
+    return Ok{};
+  }, request, response);
+}
+
+namespace {
+
+constexpr std::string_view kGetEarnRules = "/coalition.v1.AdminService/GetEarnRules";
+constexpr std::string_view kListCampaigns = "/coalition.v1.AdminService/ListCampaigns";
+
+void ToProto(const domain::EarnRules& rules, v1::EarnRules* out) {
+  out->set_base_points(rules.base.points);
+  out->set_base_per_amount_minor(rules.base.per_amount_minor);
+  for (const auto& m : rules.multipliers) {
+    auto* multiplier = out->add_multipliers();
+    multiplier->set_category(m.category);
+    multiplier->set_sku(m.sku);
+    multiplier->set_multiplier_bps(m.multiplier_bps);
+  }
+  for (const auto& category : rules.excluded_categories) out->add_excluded_categories(category);
+  for (const auto& sku : rules.excluded_skus) out->add_excluded_skus(sku);
+  out->set_min_spend_minor(rules.min_spend_minor);
+  out->set_max_points_per_transaction(rules.max_points_per_transaction);
+  out->set_rounding(rules.rounding == domain::EarnRounding::kHalfEven ? v1::EARN_ROUNDING_HALF_EVEN
+                    : rules.rounding == domain::EarnRounding::kUp     ? v1::EARN_ROUNDING_UP
+                                                                      : v1::EARN_ROUNDING_DOWN);
+}
+
+void ToProto(const domain::CampaignView& view, v1::Campaign* out) {
+  out->set_campaign_id(std::to_string(view.id));
+  out->set_name(view.campaign.name);
+  out->set_partner_code(view.partner_code);
+  rpc::ToProto(view.campaign.starts_at, out->mutable_starts_at());
+  rpc::ToProto(view.campaign.ends_at, out->mutable_ends_at());
+  for (const auto& category : view.campaign.categories) out->add_categories(category);
+  out->set_multiplier_bps(view.campaign.multiplier_bps);
+  out->set_fixed_points(view.campaign.fixed_points);
+  out->set_min_spend_minor(view.campaign.min_spend_minor);
+  out->set_operator_funded(view.campaign.operator_funded);
+  out->set_budget_points(view.campaign.budget_points);
+  out->set_awarded_points(view.awarded_points);
+  out->set_member_cap_points(view.campaign.member_cap_points);
+  out->set_first_purchase_at_new_brand(view.campaign.first_at_brand);
+}
+
+}  // namespace
+
+grpc::Status AdminServiceImpl::GetEarnRules(grpc::ServerContext* context,
+                                            const v1::GetEarnRulesRequest* request,
+                                            v1::GetEarnRulesResponse* response) {
+  return RunCall(auth_, *context, kGetEarnRules, "", [&](const Principal&) -> Result<Ok> {
+    if (bonuses_ == nullptr) return BonusesUnavailable();
+    auto partner_id = PartnerIdOf(*request);
+    if (!partner_id) return partner_id.error();
+    auto rules = bonuses_->GetEarnRules(*partner_id, request->partner_code());
+    if (!rules) return rules.error();
+    response->set_partner_id(std::to_string(rules->first));
+    for (const auto& version : rules->second) {
+      auto* out = response->add_versions();
+      rpc::ToProto(version.effective_from, out->mutable_effective_from());
+      ToProto(version.rules, out->mutable_rules());
+    }
+    return Ok{};
+  });
+}
+
+grpc::Status AdminServiceImpl::ListCampaigns(grpc::ServerContext* context,
+                                             const v1::ListCampaignsRequest* request,
+                                             v1::ListCampaignsResponse* response) {
+  return RunCall(auth_, *context, kListCampaigns, "", [&](const Principal&) -> Result<Ok> {
+    if (bonuses_ == nullptr) return BonusesUnavailable();
+    // The filter is part of the scope: a token of one partner's list is
+    // refused for another's.
+    const std::string scope = "campaigns:" + request->partner_code();
+    int64_t after = 0;
+    if (!request->page_token().empty()) {
+      auto position = page_tokens_.Decode(request->page_token(), scope);
+      if (!position) {
+        return domain::Error::InvalidArgument("page_token", "is not a valid page token",
+                                              "INVALID_PAGE_TOKEN");
+      }
+      after = *position;
+    }
+    auto campaigns = bonuses_->ListCampaigns(request->partner_code(), after, request->page_size());
+    if (!campaigns) return campaigns.error();
+    for (const auto& view : *campaigns) ToProto(view, response->add_campaigns());
+    const int page_size =
+        request->page_size() == 0 ? domain::kDefaultPageSize : request->page_size();
+    if (static_cast<int>(campaigns->size()) == page_size) {
+      response->set_next_page_token(page_tokens_.Encode(scope, campaigns->back().id));
+    }
+    return Ok{};
+  });
 }
 
 }  // namespace coalition::rpc

@@ -3,6 +3,7 @@
 #include "coalition/v1/admin_service.grpc.pb.h"
 #include "rpc/auth.h"
 #include "rpc/page_token.h"
+#include "service/bonus_service.h"
 #include "service/ledger_service.h"
 #include "service/settlement_service.h"
 
@@ -77,9 +78,24 @@ class AdminServiceImpl final : public coalition::v1::AdminService::Service {
   grpc::Status ListClientCertificates(grpc::ServerContext* context,
                                       const v1::ListClientCertificatesRequest* request,
                                       v1::ListClientCertificatesResponse* response) override;
+  grpc::Status GrantTargetedBonus(grpc::ServerContext* context,
+                                  const v1::GrantTargetedBonusRequest* request,
+                                  v1::BonusGrant* response) override;
+  grpc::Status GetBonusGrant(grpc::ServerContext* context, const v1::GetBonusGrantRequest* request,
+                             v1::BonusGrant* response) override;
+  grpc::Status GetRedemptionForecast(grpc::ServerContext* context,
+                                     const v1::GetRedemptionForecastRequest* request,
+                                     v1::GetRedemptionForecastResponse* response) override;
+  grpc::Status GetEarnRules(grpc::ServerContext* context, const v1::GetEarnRulesRequest* request,
+                            v1::GetEarnRulesResponse* response) override;
+  grpc::Status ListCampaigns(grpc::ServerContext* context,
+                             const v1::ListCampaignsRequest* request,
+                             v1::ListCampaignsResponse* response) override;
 
   // Where ListAuditEvents reads from (the same log RunCall appends to).
   void AttachAuditLog(service::AuditLog* audit) { audit_ = audit; }
+  // Without it, the targeted bonus and forecast RPCs are UNIMPLEMENTED.
+  void AttachBonuses(service::BonusService* bonuses) { bonuses_ = bonuses; }
 
  private:
   service::PartnerAdmin& partners_;
@@ -88,6 +104,7 @@ class AdminServiceImpl final : public coalition::v1::AdminService::Service {
   const PageTokenCodec& page_tokens_;
   const std::string active_pii_key_id_;
   service::AuditLog* audit_ = nullptr;
+  service::BonusService* bonuses_ = nullptr;
   service::SettlementService* settlement_;
 };
 

@@ -77,6 +77,14 @@ constexpr std::array kMethodRoles = {
                 Effect::kWrite},
     MethodRoles{"/coalition.v1.AdminService/RevokeClientCertificate", kOperator, Effect::kWrite},
     MethodRoles{"/coalition.v1.AdminService/ListClientCertificates", kOperator | kAuditor,
+    MethodRoles{"/coalition.v1.AdminService/GrantTargetedBonus", kOperator, Effect::kWrite},
+    MethodRoles{"/coalition.v1.AdminService/GetBonusGrant", kOperator | kFinance | kAuditor,
+                Effect::kRead},
+    MethodRoles{"/coalition.v1.AdminService/GetRedemptionForecast",
+                kOperator | kFinance | kAuditor, Effect::kRead},
+    MethodRoles{"/coalition.v1.AdminService/GetEarnRules", kOperator | kFinance | kAuditor,
+                Effect::kRead},
+    MethodRoles{"/coalition.v1.AdminService/ListCampaigns", kOperator | kFinance | kAuditor,
                 Effect::kRead},
 };
 

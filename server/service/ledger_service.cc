@@ -329,6 +329,12 @@ Result<int64_t> PartnerAdmin::CreateCampaign(const std::string& partner_code,
   if (campaign.fixed_points < 0 || campaign.fixed_points > 1'000'000'000) {
     return Error::InvalidArgument("fixed_points", "must be between 0 and 1000000000");
   }
+  if (campaign.first_at_brand && (campaign.fixed_points == 0 || campaign.multiplier_bps != 0 ||
+                                  !campaign.categories.empty())) {
+    return Error::InvalidArgument("first_purchase_at_new_brand",
+                                  "a first-at-brand campaign gives fixed points only, to every "
+                                  "category");
+  }
   if (campaign.multiplier_bps == 0 && campaign.fixed_points == 0) {
     return Error::InvalidArgument("multiplier_bps", "a campaign needs a multiplier or fixed points");
   }

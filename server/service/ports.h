@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "domain/bulk_accrual.h"
+#include "domain/bonus.h"
 #include "domain/error.h"
 #include "domain/model.h"
 #include "domain/pricing.h"
@@ -212,6 +213,43 @@ class AuditLog {
   virtual Result<int64_t> Append(const domain::AuditRecord& record) = 0;
   // Records with id < `before` (0: from the newest), newest first.
   virtual Result<std::vector<domain::AuditRecord>> List(int64_t before, int limit) = 0;
+};
+
+// Targeted bonuses and the redemption forecast (SPEC §3, §5).
+class BonusStore {
+ public:
+  virtual ~BonusStore() = default;
+  // The grant with `grant.request_id`, created with its member set fixed if
+  // there is none yet (`points` each; the segment as of `grant.as_of`).
+  // ALREADY_EXISTS/REQUEST_ID_REUSED when that request_id was used with
+  // other parameters; FAILED_PRECONDITION/SEGMENT_EMPTY when nobody is in
+  // the segment (nothing written).
+  virtual Result<domain::BonusGrant> CreateGrant(const domain::NewBonusGrant& grant) = 0;
+  // Up to `limit` members of the grant not credited yet, by id.
+  virtual Result<std::vector<domain::MemberId>> PendingGrantMembers(int64_t grant_id,
+                                                                    int limit) = 0;
+  // Credits one member their points in one transaction (operator-funded
+  // BONUS, reference "grant:<id>", lot expiring at `lot_expires_at`).
+  // Returns false when they already had them.
+  virtual Result<bool> CreditGrantMember(int64_t grant_id, domain::MemberId member,
+                                         std::optional<domain::Timestamp> lot_expires_at) = 0;
+  // NOT_FOUND/GRANT_NOT_FOUND when there is none.
+  virtual Result<domain::BonusGrant> GetGrant(int64_t grant_id) = 0;
+  // Monthly earning cohorts of the points credited in [from, as_of), with
+  // what was redeemed and expired of them before as_of.
+  virtual Result<std::vector<domain::CohortView>> RedemptionCohorts(domain::Timestamp from,
+                                                                    domain::Timestamp as_of) = 0;
+  // Read side of the programme rules, for coalitionctl.
+  // The partner named by id or code (exactly one set); NOT_FOUND otherwise.
+  virtual Result<domain::PartnerId> FindPartnerId(std::optional<domain::PartnerId> id,
+                                                  const std::string& code) = 0;
+  // Every version of the partner's earn rules, oldest first.
+  virtual Result<std::vector<domain::EarnRulesVersion>> EarnRulesVersions(
+      domain::PartnerId partner) = 0;
+  // Campaigns with id > `after` (of partner `partner_code` when not empty),
+  // by id.
+  virtual Result<std::vector<domain::CampaignView>> ListCampaigns(const std::string& partner_code,
+                                                                  int64_t after, int limit) = 0;
 };
 
 }  // namespace coalition::service

@@ -125,6 +125,41 @@ Result<EarnPlan> PlanEarn(pqxx::work& tx, const domain::Partner& partner,
   return plan;
 }
 
+// First purchase at a new brand (FIRST_AT_BRAND campaigns, V0012): a fixed
+// bonus on a member's first earning accrual at a partner where they never
+// earned before, once they have earned at another partner. The member row is
+// locked before the check, so the member's concurrent accruals are ordered
+// and each sees the others' earnings; first_brand_awards' key makes it once
+// per (member, partner) whatever happens. Locks come after PlanEarn's
+// campaign locks and before the first-at-brand campaign's, the same order in
+// every accrual, so they never deadlock. Outside the per-transaction cap.
+void AwardFirstAtBrand(pqxx::work& tx, const domain::Partner& partner,
+                       const domain::AccrueCommand& command, MemberId member,
+                       domain::Timestamp now, EarnPlan& plan) {
+  if (plan.own_points <= 0) return;
+  const auto offers = tx.exec_prepared("live_first_brand_campaigns", partner.id, ToMicros(now));
+  if (offers.empty()) return;
+  tx.exec_prepared1("lock_member", member);
+  const auto earned = tx.exec_prepared1("earned_at_brands", member, partner.id);
+  if (earned[0].as<bool>() || !earned[1].as<bool>()) return;
+  for (const auto& offer : offers) {
+    if (command.amount.amount_minor < offer[2].as<int64_t>()) continue;
+    const auto campaign_id = offer[0].as<int64_t>();
+    const auto locked = tx.exec_prepared1("lock_campaign", campaign_id, member);
+    int64_t award = std::min(offer[1].as<int64_t>(), locked[0].as<int64_t>());
+    if (!locked[1].is_null()) award = std::min(award, locked[1].as<int64_t>());
+    if (award <= 0) continue;
+    if (tx.exec_prepared("claim_first_brand_award", member, partner.id, campaign_id, award)
+            .empty()) {
+      return;
+    }
+    tx.exec_prepared0("award_campaign", campaign_id, member, award);
+    plan.campaigns.push_back({campaign_id, award, locked[2].as<std::string>()});
+    plan.breakdown.push_back({"first_at_brand", campaign_id, award});
+    return;
+  }
+}
+
 }  // namespace
 
 Result<domain::EnrollResult> PgLedgerStore::Enroll(const domain::Partner& partner,
@@ -196,6 +231,7 @@ Result<domain::AccrueResult> PgLedgerStore::Accrue(const domain::Partner& partne
         auto plan = PlanEarn(tx, partner, command, result.member_id, {opened[2], opened[3]},
                              points, tier_multiplier_bps);
         if (!plan) return plan.error();
+        AwardFirstAtBrand(tx, partner, command, result.member_id, now, *plan);
         const int64_t own_points = plan->own_points;
         result.breakdown = std::move(plan->breakdown);
         result.points_earned = own_points;

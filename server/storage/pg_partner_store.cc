@@ -198,11 +198,12 @@ Result<int64_t> PgPartnerStore::CreateCampaign(const domain::NewCampaign& campai
   return database_.Transact<int64_t>("create_campaign", [&](pqxx::work& tx) -> Result<int64_t> {
     const nlohmann::json categories = campaign.categories;
     return tx
-        .exec_prepared1("insert_campaign", campaign.name, campaign.partner_id,
+        .exec_prepared1("insert_campaign_of_kind", campaign.name, campaign.partner_id,
                         ToMicros(campaign.starts_at), ToMicros(campaign.ends_at), categories.dump(),
                         campaign.multiplier_bps, campaign.fixed_points, campaign.min_spend_minor,
                         campaign.operator_funded ? "OPERATOR" : "PARTNER", campaign.budget_points,
-                        campaign.member_cap_points)[0]
+                        campaign.member_cap_points,
+                        campaign.first_at_brand ? "FIRST_AT_BRAND" : "PURCHASE")[0]
         .as<int64_t>();
   });
 }

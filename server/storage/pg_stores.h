@@ -151,6 +151,31 @@ class PgAuditLog final : public service::AuditLog {
   Database& database_;
 };
 
+class PgBonusStore final : public service::BonusStore {
+ public:
+  explicit PgBonusStore(Database& database) : database_(database) {}
+
+  domain::Result<domain::BonusGrant> CreateGrant(const domain::NewBonusGrant& grant) override;
+  domain::Result<std::vector<domain::MemberId>> PendingGrantMembers(int64_t grant_id,
+                                                                    int limit) override;
+  domain::Result<bool> CreditGrantMember(
+      int64_t grant_id, domain::MemberId member,
+      std::optional<domain::Timestamp> lot_expires_at) override;
+  domain::Result<domain::BonusGrant> GetGrant(int64_t grant_id) override;
+  domain::Result<std::vector<domain::CohortView>> RedemptionCohorts(
+      domain::Timestamp from, domain::Timestamp as_of) override;
+  domain::Result<domain::PartnerId> FindPartnerId(std::optional<domain::PartnerId> id,
+                                                  const std::string& code) override;
+  domain::Result<std::vector<domain::EarnRulesVersion>> EarnRulesVersions(
+      domain::PartnerId partner) override;
+  domain::Result<std::vector<domain::CampaignView>> ListCampaigns(const std::string& partner_code,
+                                                                  int64_t after,
+                                                                  int limit) override;
+
+ private:
+  Database& database_;
+};
+
 }  // namespace coalition::storage
 
 // --- tiers (pg_tier_store.cc): steps of the accrual's and GetMember's

@@ -438,20 +438,21 @@ GROUP BY t.partner_id, p.code ORDER BY t.partner_id NULLS FIRST)~";
 
 // --- earn rules and campaigns ---------------------------------------------------
 
-// The partner's earn rules in force at $2 and the campaigns live then at the
-// partner (or at every partner) with budget left, as JSON.
-inline constexpr const char* kLiveEarnTerms = R"~(
-SELECT (SELECT rules::text FROM earn_rules
-        WHERE partner_id = $1 AND effective_from <= )~" COALITION_SQL_TIME("$2") R"~(
-        ORDER BY effective_from DESC LIMIT 1),
-       (SELECT json_agg(json_build_object('campaign_id', id, 'categories', categories,
-                                          'multiplier_bps', multiplier_bps,
-                                          'fixed_points', fixed_points,
-                                          'min_spend_minor', min_spend_minor) ORDER BY id)::text
-        FROM campaigns
-        WHERE (partner_id = $1 OR partner_id IS NULL) AND awarded_points < budget_points
-          AND starts_at <= )~" COALITION_SQL_TIME("$2") R"~(
-          AND ends_at > )~" COALITION_SQL_TIME("$2") R"~())~";
+// The partner's ($1) earn rules in force at `time` and the purchase
+// campaigns live then at the partner (or at every partner) with budget left,
+// as two JSON columns. One definition for kLiveEarnTerms and kOpenAccrual.
+#define COALITION_SQL_EARN_TERMS(time)                                                      \
+  "(SELECT rules::text FROM earn_rules WHERE partner_id = $1 AND effective_from <= "        \
+  COALITION_SQL_TIME(time) " ORDER BY effective_from DESC LIMIT 1), "                     \
+  "(SELECT json_agg(json_build_object('campaign_id', id, 'categories', categories, "       \
+  "'multiplier_bps', multiplier_bps, 'fixed_points', fixed_points, "                       \
+  "'min_spend_minor', min_spend_minor) ORDER BY id)::text FROM campaigns "                 \
+  "WHERE (partner_id = $1 OR partner_id IS NULL) AND awarded_points < budget_points "      \
+  "AND kind = 'PURCHASE' AND starts_at <= " COALITION_SQL_TIME(time) " AND ends_at > "     \
+  COALITION_SQL_TIME(time) ")"
+
+// The earn terms at $2.
+inline constexpr const char* kLiveEarnTerms = "SELECT " COALITION_SQL_EARN_TERMS("$2");
 
 inline constexpr const char* kInsertEarnRules = R"~(
 INSERT INTO earn_rules (partner_id, effective_from, rules)
@@ -858,17 +859,7 @@ WITH claim AS (
 )
 SELECT EXISTS (SELECT 1 FROM claim),
        (SELECT member_id FROM cards WHERE card_number = $5),
-       (SELECT rules::text FROM earn_rules
-        WHERE partner_id = $1 AND effective_from <= )~" COALITION_SQL_TIME("$6") R"~(
-        ORDER BY effective_from DESC LIMIT 1),
-       (SELECT json_agg(json_build_object('campaign_id', id, 'categories', categories,
-                                          'multiplier_bps', multiplier_bps,
-                                          'fixed_points', fixed_points,
-                                          'min_spend_minor', min_spend_minor) ORDER BY id)::text
-        FROM campaigns
-        WHERE (partner_id = $1 OR partner_id IS NULL) AND awarded_points < budget_points
-          AND starts_at <= )~" COALITION_SQL_TIME("$6") R"~(
-          AND ends_at > )~" COALITION_SQL_TIME("$6") R"~())~";
+       )~" COALITION_SQL_EARN_TERMS("$6");
 
 }  // namespace coalition::storage::sql
 
@@ -1002,5 +993,161 @@ versions AS (
 SELECT (extract(epoch from v.effective_from) * 1000000)::bigint, v.grace_days,
        )~" COALITION_SQL_TIERS_JSON("v.id") R"~(
 FROM versions v ORDER BY v.effective_from)~";
+
+}  // namespace coalition::storage::sql
+
+// --- targeted bonuses, first-at-brand campaigns, redemption forecast (V0012) ---
+
+namespace coalition::storage::sql {
+
+inline constexpr const char* kGrantColumns =
+    "g.id, g.request_id, encode(g.request_hash, 'hex'), g.segment, coalesce(g.top_percent, 0), "
+    "(extract(epoch from g.spend_from) * 1000000)::bigint, "
+    "(extract(epoch from g.spend_to) * 1000000)::bigint, coalesce(g.lapsed_days, 0), "
+    "(extract(epoch from g.as_of) * 1000000)::bigint, g.points, g.reason, g.actor, "
+    "g.member_count, g.total_points, (extract(epoch from g.created_at) * 1000000)::bigint, "
+    "(SELECT count(*) FROM bonus_grant_members m "
+    " WHERE m.grant_id = g.id AND m.transfer_id IS NOT NULL)";
+
+// Cash accrued per member in [$1, $2) (the top-spenders segment).
+inline constexpr const char* kSpendByMember = R"~(
+SELECT member_id, sum(amount_minor)::bigint FROM transfers
+WHERE kind = 'ACCRUAL' AND amount_minor IS NOT NULL
+  AND created_at >= )~" COALITION_SQL_TIME("$1") R"~(
+  AND created_at < )~" COALITION_SQL_TIME("$2") R"~(
+GROUP BY member_id)~";
+
+// Members without earn or spend since $1 (never active: since enrolment).
+inline constexpr const char* kLapsingMembers = R"~(
+SELECT id FROM members
+WHERE coalesce(last_activity_at, enrolled_at) <= )~" COALITION_SQL_TIME("$1") R"~(
+ORDER BY id)~";
+
+// A concurrent creation of the same request_id waits here for the first to
+// commit and then inserts nothing.
+inline constexpr const char* kInsertGrant = R"~(
+INSERT INTO bonus_grants (request_id, request_hash, segment, top_percent, spend_from, spend_to,
+                          lapsed_days, as_of, points, reason, actor, member_count, total_points)
+VALUES ($1, decode($2, 'hex'), $3, $4, )~" COALITION_SQL_TIME("$5") ", " COALITION_SQL_TIME(
+    "$6") R"~(, $7, )~" COALITION_SQL_TIME("$8") R"~(, $9, $10, $11, $12, $13)
+ON CONFLICT (request_id) DO NOTHING
+RETURNING id)~";
+
+// The members as a text array literal ('{1,2,3}'): libpqxx 6 has no array
+// parameters.
+inline constexpr const char* kInsertGrantMembers = R"~(
+INSERT INTO bonus_grant_members (grant_id, member_id)
+SELECT $1, unnest($2::bigint[]))~";
+
+inline constexpr const char* kPendingGrantMembers = R"~(
+SELECT member_id FROM bonus_grant_members
+WHERE grant_id = $1 AND transfer_id IS NULL
+ORDER BY member_id LIMIT $2)~";
+
+// Locks the member's place in the grant: a concurrent run of the same grant
+// waits here, then sees the transfer and credits nothing.
+inline constexpr const char* kLockGrantMember = R"~(
+SELECT m.transfer_id IS NOT NULL, g.points FROM bonus_grant_members m
+JOIN bonus_grants g ON g.id = m.grant_id
+WHERE m.grant_id = $1 AND m.member_id = $2
+FOR UPDATE OF m)~";
+
+inline constexpr const char* kSetGrantTransfer = R"~(
+UPDATE bonus_grant_members SET transfer_id = $3 WHERE grant_id = $1 AND member_id = $2)~";
+
+// First-at-brand campaigns live at $2 at partner $1 (or at every partner)
+// with budget left, in id order.
+inline constexpr const char* kLiveFirstBrandCampaigns = R"~(
+SELECT id, fixed_points, min_spend_minor FROM campaigns
+WHERE kind = 'FIRST_AT_BRAND' AND (partner_id = $1 OR partner_id IS NULL)
+  AND awarded_points < budget_points
+  AND starts_at <= )~" COALITION_SQL_TIME("$2") R"~(
+  AND ends_at > )~" COALITION_SQL_TIME("$2") R"~(
+ORDER BY id)~";
+
+// Whether member $1 has earned at partner $2 before, and at any other.
+inline constexpr const char* kEarnedAtBrands = R"~(
+SELECT EXISTS (SELECT 1 FROM transfers
+               WHERE member_id = $1 AND partner_id = $2 AND kind = 'ACCRUAL'),
+       EXISTS (SELECT 1 FROM transfers
+               WHERE member_id = $1 AND partner_id <> $2 AND kind = 'ACCRUAL'))~";
+
+// Once per (member, partner): nothing back when it was already awarded.
+inline constexpr const char* kClaimFirstBrandAward = R"~(
+INSERT INTO first_brand_awards (member_id, partner_id, campaign_id, points)
+VALUES ($1, $2, $3, $4)
+ON CONFLICT (member_id, partner_id) DO NOTHING
+RETURNING 1)~";
+
+inline constexpr const char* kInsertCampaignOfKind = R"~(
+INSERT INTO campaigns (name, partner_id, starts_at, ends_at, categories, multiplier_bps,
+                       fixed_points, min_spend_minor, funded_by, budget_points, member_cap_points,
+                       kind)
+VALUES ($1, $2, )~" COALITION_SQL_TIME("$3") ", " COALITION_SQL_TIME("$4") R"~(, $5::jsonb, $6, $7,
+        $8, $9, $10, $11, $12)
+RETURNING id)~";
+
+// Monthly cohorts (UTC) of points credited by accruals and bonuses in
+// [$1, $2), by lot provenance: what their lots gave to redemptions (net of
+// refunds that put points back), to expiry and to clawbacks before $2, and
+// the cohort's age in whole months at $2. Clawed-back points count as never
+// issued.
+inline constexpr const char* kRedemptionCohorts = R"~(
+WITH cohort_lots AS (
+  SELECT l.member_id, l.id, l.points,
+         date_trunc('month', l.earned_at AT TIME ZONE 'UTC') AS month
+  FROM lots l
+  JOIN transfers s ON s.member_id = l.member_id AND s.id = l.source_transfer_id
+  WHERE s.kind IN ('ACCRUAL', 'BONUS')
+    AND l.earned_at >= )~" COALITION_SQL_TIME("$1") R"~(
+    AND l.earned_at < )~" COALITION_SQL_TIME("$2") R"~(
+), used AS (
+  SELECT cl.month,
+         sum(c.points) FILTER (WHERE t.kind IN ('REDEMPTION', 'HOLD_CAPTURE')) AS redeemed,
+         sum(c.points) FILTER (WHERE t.kind = 'EXPIRY') AS expired,
+         sum(c.points) FILTER (WHERE t.kind = 'CLAWBACK') AS clawed
+  FROM cohort_lots cl
+  JOIN lot_consumptions c ON c.member_id = cl.member_id AND c.lot_id = cl.id
+  JOIN transfers t ON t.member_id = c.member_id AND t.id = c.transfer_id
+  WHERE t.created_at < )~" COALITION_SQL_TIME("$2") R"~(
+  GROUP BY cl.month
+), restored AS (
+  SELECT cl.month, sum(r.points) AS points
+  FROM cohort_lots cl
+  JOIN lot_restorations r ON r.member_id = cl.member_id AND r.consumed_lot_id = cl.id
+  JOIN transfers t ON t.member_id = r.member_id AND t.id = r.refund_transfer_id
+  WHERE t.created_at < )~" COALITION_SQL_TIME("$2") R"~(
+  GROUP BY cl.month
+), issued AS (
+  SELECT month, sum(points) AS points FROM cohort_lots GROUP BY month
+)
+SELECT (extract(epoch from i.month AT TIME ZONE 'UTC') * 1000000)::bigint,
+       (i.points - coalesce(u.clawed, 0))::bigint,
+       greatest(coalesce(u.redeemed, 0) - coalesce(r.points, 0), 0)::bigint,
+       coalesce(u.expired, 0)::bigint,
+       ((extract(year from )~" COALITION_SQL_TIME("$2") R"~( AT TIME ZONE 'UTC') * 12
+         + extract(month from )~" COALITION_SQL_TIME("$2") R"~( AT TIME ZONE 'UTC'))
+        - (extract(year from i.month) * 12 + extract(month from i.month)))::integer
+FROM issued i
+LEFT JOIN used u ON u.month = i.month
+LEFT JOIN restored r ON r.month = i.month
+ORDER BY i.month)~";
+
+inline constexpr const char* kFindPartnerIdByRef = R"~(
+SELECT id FROM partners WHERE id = $1 OR ($1 IS NULL AND code = $2))~";
+
+inline constexpr const char* kEarnRulesVersions = R"~(
+SELECT (extract(epoch from effective_from) * 1000000)::bigint, rules::text FROM earn_rules
+WHERE partner_id = $1 ORDER BY effective_from)~";
+
+inline constexpr const char* kListCampaigns = R"~(
+SELECT c.id, c.name, coalesce(p.code, ''),
+       (extract(epoch from c.starts_at) * 1000000)::bigint,
+       (extract(epoch from c.ends_at) * 1000000)::bigint, c.categories::text, c.multiplier_bps,
+       c.fixed_points, c.min_spend_minor, c.funded_by, c.budget_points, c.awarded_points,
+       c.member_cap_points, c.kind, c.partner_id
+FROM campaigns c LEFT JOIN partners p ON p.id = c.partner_id
+WHERE ($1 = '' OR p.code = $1) AND c.id > $2
+ORDER BY c.id LIMIT $3)~";
 
 }  // namespace coalition::storage::sql

@@ -30,6 +30,28 @@ void PrepareTierStatements(pqxx::connection& connection) {
   connection.prepare("list_tier_tables", sql::kListTierTables);
 }
 
+void PrepareBonusStatements(pqxx::connection& connection) {
+  const std::string grant_select =
+      std::string("SELECT ") + sql::kGrantColumns + " FROM bonus_grants g ";
+  connection.prepare("find_grant_by_request", grant_select + "WHERE g.request_id = $1");
+  connection.prepare("get_grant", grant_select + "WHERE g.id = $1");
+  connection.prepare("spend_by_member", sql::kSpendByMember);
+  connection.prepare("lapsing_members", sql::kLapsingMembers);
+  connection.prepare("insert_grant", sql::kInsertGrant);
+  connection.prepare("insert_grant_members", sql::kInsertGrantMembers);
+  connection.prepare("pending_grant_members", sql::kPendingGrantMembers);
+  connection.prepare("lock_grant_member", sql::kLockGrantMember);
+  connection.prepare("set_grant_transfer", sql::kSetGrantTransfer);
+  connection.prepare("live_first_brand_campaigns", sql::kLiveFirstBrandCampaigns);
+  connection.prepare("earned_at_brands", sql::kEarnedAtBrands);
+  connection.prepare("claim_first_brand_award", sql::kClaimFirstBrandAward);
+  connection.prepare("insert_campaign_of_kind", sql::kInsertCampaignOfKind);
+  connection.prepare("redemption_cohorts", sql::kRedemptionCohorts);
+  connection.prepare("find_partner_id_by_ref", sql::kFindPartnerIdByRef);
+  connection.prepare("earn_rules_versions", sql::kEarnRulesVersions);
+  connection.prepare("list_campaigns", sql::kListCampaigns);
+}
+
 }  // namespace
 
 void PrepareStatements(pqxx::connection& connection) {
@@ -136,6 +158,7 @@ void PrepareStatements(pqxx::connection& connection) {
   connection.prepare("revoke_client_certificate", sql::kRevokeClientCertificate);
   connection.prepare("list_client_certificates", sql::kListClientCertificates);
   connection.prepare("find_client_certificate_partner", sql::kFindClientCertificatePartner);
+  PrepareBonusStatements(connection);
 }
 
 }  // namespace coalition::storage

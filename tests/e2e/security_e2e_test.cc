@@ -141,6 +141,11 @@ TEST_F(SecurityE2eTest, EveryRpcTimesEveryRoleAndNoCredentials) {
       {"/coalition.v1.AdminService/RegisterClientCertificate", {"operator"}},
       {"/coalition.v1.AdminService/RevokeClientCertificate", {"operator"}},
       {"/coalition.v1.AdminService/ListClientCertificates", {"operator", "auditor"}},
+      {"/coalition.v1.AdminService/GrantTargetedBonus", {"operator"}},
+      {"/coalition.v1.AdminService/GetBonusGrant", {"operator", "finance", "auditor"}},
+      {"/coalition.v1.AdminService/GetRedemptionForecast", {"operator", "finance", "auditor"}},
+      {"/coalition.v1.AdminService/GetEarnRules", {"operator", "finance", "auditor"}},
+      {"/coalition.v1.AdminService/ListCampaigns", {"operator", "finance", "auditor"}},
   };
   const std::vector<std::pair<std::string, std::string>> credentials = {
       {"partner", market.api_key},

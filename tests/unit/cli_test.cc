@@ -23,6 +23,7 @@
 #include "coalition/cli/commands.h"
 #include "coalition/cli/exit_codes.h"
 #include "coalition/cli/output.h"
+#include "coalition/cli/programme_commands.h"
 #include "coalition/cli/settings.h"
 #include "coalition/v1/admin_service.grpc.pb.h"
 #include "google/rpc/error_details.pb.h"
@@ -950,6 +951,55 @@ class FakeAdminStub : public v1::AdminService::StubInterface {
     return grpc::Status::OK;
   }
 
+  grpc::Status GrantTargetedBonus(grpc::ClientContext*,
+                                  const v1::GrantTargetedBonusRequest& request,
+                                  v1::BonusGrant* response) override {
+    grant_requests.push_back(request);
+    if (!status.ok()) return status;
+    *response = grant_response;
+    return grpc::Status::OK;
+  }
+  grpc::Status GetBonusGrant(grpc::ClientContext*, const v1::GetBonusGrantRequest& request,
+                             v1::BonusGrant* response) override {
+    get_grant_requests.push_back(request);
+    if (!status.ok()) return status;
+    *response = grant_response;
+    return grpc::Status::OK;
+  }
+  grpc::Status GetRedemptionForecast(grpc::ClientContext*,
+                                     const v1::GetRedemptionForecastRequest& request,
+                                     v1::GetRedemptionForecastResponse* response) override {
+    forecast_requests.push_back(request);
+    if (!status.ok()) return status;
+    *response = forecast_response;
+    return grpc::Status::OK;
+  }
+  grpc::Status GetEarnRules(grpc::ClientContext*, const v1::GetEarnRulesRequest& request,
+                            v1::GetEarnRulesResponse* response) override {
+    get_rules_requests.push_back(request);
+    if (!status.ok()) return status;
+    *response = get_rules_response;
+    return grpc::Status::OK;
+  }
+  grpc::Status ListCampaigns(grpc::ClientContext*, const v1::ListCampaignsRequest& request,
+                             v1::ListCampaignsResponse* response) override {
+    list_campaigns_requests.push_back(request);
+    if (!status.ok()) return status;
+    *response = list_campaigns_response;
+    return grpc::Status::OK;
+  }
+  std::vector<v1::GetEarnRulesRequest> get_rules_requests;
+  v1::GetEarnRulesResponse get_rules_response;
+  std::vector<v1::ListCampaignsRequest> list_campaigns_requests;
+  v1::ListCampaignsResponse list_campaigns_response;
+  std::vector<v1::SetEarnRulesRequest> set_rules_requests;
+  std::vector<v1::CreateCampaignRequest> create_campaign_requests;
+  std::vector<v1::GrantTargetedBonusRequest> grant_requests;
+  std::vector<v1::GetBonusGrantRequest> get_grant_requests;
+  v1::BonusGrant grant_response;
+  std::vector<v1::GetRedemptionForecastRequest> forecast_requests;
+  v1::GetRedemptionForecastResponse forecast_response;
+
   grpc::Status RegisterClientCertificate(grpc::ClientContext*,
                                          const v1::RegisterClientCertificateRequest& request,
                                          v1::RegisterClientCertificateResponse* response) override {
@@ -1033,9 +1083,12 @@ class FakeAdminStub : public v1::AdminService::StubInterface {
                                       grpc::CompletionQueue*) override {
     return nullptr;
   }
-  grpc::Status SetEarnRules(grpc::ClientContext*, const v1::SetEarnRulesRequest&,
-                      v1::SetEarnRulesResponse*) override {
-    return grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "not faked");
+  grpc::Status SetEarnRules(grpc::ClientContext*, const v1::SetEarnRulesRequest& request,
+                      v1::SetEarnRulesResponse* response) override {
+    set_rules_requests.push_back(request);
+    if (!status.ok()) return status;
+    response->set_partner_id("2");
+    return grpc::Status::OK;
   }
   grpc::ClientAsyncResponseReaderInterface<v1::SetEarnRulesResponse>* AsyncSetEarnRulesRaw(
       grpc::ClientContext*, const v1::SetEarnRulesRequest&, grpc::CompletionQueue*) override {
@@ -1045,9 +1098,12 @@ class FakeAdminStub : public v1::AdminService::StubInterface {
       grpc::ClientContext*, const v1::SetEarnRulesRequest&, grpc::CompletionQueue*) override {
     return nullptr;
   }
-  grpc::Status CreateCampaign(grpc::ClientContext*, const v1::CreateCampaignRequest&,
-                      v1::CreateCampaignResponse*) override {
-    return grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "not faked");
+  grpc::Status CreateCampaign(grpc::ClientContext*, const v1::CreateCampaignRequest& request,
+                      v1::CreateCampaignResponse* response) override {
+    create_campaign_requests.push_back(request);
+    if (!status.ok()) return status;
+    response->set_campaign_id("9");
+    return grpc::Status::OK;
   }
   grpc::ClientAsyncResponseReaderInterface<v1::CreateCampaignResponse>* AsyncCreateCampaignRaw(
       grpc::ClientContext*, const v1::CreateCampaignRequest&, grpc::CompletionQueue*) override {
@@ -1135,6 +1191,52 @@ class FakeAdminStub : public v1::AdminService::StubInterface {
 
  private:
   // The asynchronous API is not used by coalitionctl.
+  grpc::ClientAsyncResponseReaderInterface<v1::GetEarnRulesResponse>* AsyncGetEarnRulesRaw(
+      grpc::ClientContext*, const v1::GetEarnRulesRequest&, grpc::CompletionQueue*) override {
+    return nullptr;
+  }
+  grpc::ClientAsyncResponseReaderInterface<v1::GetEarnRulesResponse>* PrepareAsyncGetEarnRulesRaw(
+      grpc::ClientContext*, const v1::GetEarnRulesRequest&, grpc::CompletionQueue*) override {
+    return nullptr;
+  }
+  grpc::ClientAsyncResponseReaderInterface<v1::ListCampaignsResponse>* AsyncListCampaignsRaw(
+      grpc::ClientContext*, const v1::ListCampaignsRequest&, grpc::CompletionQueue*) override {
+    return nullptr;
+  }
+  grpc::ClientAsyncResponseReaderInterface<v1::ListCampaignsResponse>*
+  PrepareAsyncListCampaignsRaw(grpc::ClientContext*, const v1::ListCampaignsRequest&,
+                               grpc::CompletionQueue*) override {
+    return nullptr;
+  }
+  grpc::ClientAsyncResponseReaderInterface<v1::BonusGrant>* AsyncGrantTargetedBonusRaw(
+      grpc::ClientContext*, const v1::GrantTargetedBonusRequest&,
+      grpc::CompletionQueue*) override {
+    return nullptr;
+  }
+  grpc::ClientAsyncResponseReaderInterface<v1::BonusGrant>* PrepareAsyncGrantTargetedBonusRaw(
+      grpc::ClientContext*, const v1::GrantTargetedBonusRequest&,
+      grpc::CompletionQueue*) override {
+    return nullptr;
+  }
+  grpc::ClientAsyncResponseReaderInterface<v1::BonusGrant>* AsyncGetBonusGrantRaw(
+      grpc::ClientContext*, const v1::GetBonusGrantRequest&, grpc::CompletionQueue*) override {
+    return nullptr;
+  }
+  grpc::ClientAsyncResponseReaderInterface<v1::BonusGrant>* PrepareAsyncGetBonusGrantRaw(
+      grpc::ClientContext*, const v1::GetBonusGrantRequest&, grpc::CompletionQueue*) override {
+    return nullptr;
+  }
+  grpc::ClientAsyncResponseReaderInterface<v1::GetRedemptionForecastResponse>*
+  AsyncGetRedemptionForecastRaw(grpc::ClientContext*, const v1::GetRedemptionForecastRequest&,
+                                grpc::CompletionQueue*) override {
+    return nullptr;
+  }
+  grpc::ClientAsyncResponseReaderInterface<v1::GetRedemptionForecastResponse>*
+  PrepareAsyncGetRedemptionForecastRaw(grpc::ClientContext*,
+                                       const v1::GetRedemptionForecastRequest&,
+                                       grpc::CompletionQueue*) override {
+    return nullptr;
+  }
   grpc::ClientAsyncResponseReaderInterface<v1::RotatePiiKeysResponse>* AsyncRotatePiiKeysRaw(
       grpc::ClientContext*, const v1::RotatePiiKeysRequest&, grpc::CompletionQueue*) override {
     return nullptr;
@@ -1726,6 +1828,269 @@ TEST_F(SecurityCommandsTest, AuditPrintsTheEventsNewestFirst) {
   stub_.audit_response.Clear();
   EXPECT_EQ(Commands().Audit(5), kExitOk);
   EXPECT_EQ(out_.str(), "no audit events\n");
+}
+
+// ---------------------------------------------------------------------------
+// ProgrammeCommands (rules, campaigns, targeted bonuses, forecast) over the
+// fake stub
+
+class ProgrammeCommandsTest : public ::testing::Test {
+ protected:
+  ProgrammeCommands Commands(OutputFormat format = OutputFormat::kTable) {
+    return ProgrammeCommands(stub_, sdk::ChannelOptions(), format, out_, err_);
+  }
+
+  FakeAdminStub stub_;
+  std::ostringstream out_;
+  std::ostringstream err_;
+};
+
+v1::BonusGrant SampleGrant() {
+  v1::BonusGrant grant;
+  grant.set_grant_id("4");
+  grant.set_request_id("xmas-top10");
+  grant.mutable_top_spenders()->set_percent(10);
+  grant.mutable_top_spenders()->mutable_from()->set_seconds(1'700'000'000);
+  grant.mutable_top_spenders()->mutable_to()->set_seconds(1'700'086'400);
+  grant.set_points(500);
+  grant.set_reason("thank you");
+  grant.set_actor("operator");
+  grant.set_member_count(3);
+  grant.set_total_points(1'500);
+  grant.set_granted_members(3);
+  grant.set_complete(true);
+  return grant;
+}
+
+TEST_F(ProgrammeCommandsTest, BonusGrantSendsTheSegmentAndPrintsTheGrant) {
+  stub_.grant_response = SampleGrant();
+  BonusGrantArgs args;
+  args.request_id = "xmas-top10";
+  args.top_percent = 10;
+  args.from = "2023-11-14T22:13:20Z";
+  args.to = "2023-11-15T22:13:20Z";
+  args.points = 500;
+  args.reason = "thank you";
+  EXPECT_EQ(Commands().BonusGrant(args), kExitOk) << err_.str();
+  ASSERT_EQ(stub_.grant_requests.size(), 1u);
+  const auto& request = stub_.grant_requests[0];
+  EXPECT_EQ(request.request_id(), "xmas-top10");
+  EXPECT_EQ(request.top_spenders().percent(), 10);
+  EXPECT_EQ(request.top_spenders().from().seconds(), 1'700'000'000);
+  EXPECT_EQ(request.top_spenders().to().seconds(), 1'700'086'400);
+  EXPECT_EQ(request.points(), 500);
+  EXPECT_EQ(request.reason(), "thank you");
+  const auto text = out_.str();
+  EXPECT_NE(text.find("total_points:  1500"), std::string::npos) << text;
+  EXPECT_NE(text.find("granted:       3 of 3"), std::string::npos) << text;
+  EXPECT_NE(text.find("top 10% by spend, 2023-11-14T22:13:20Z to 2023-11-15T22:13:20Z"),
+            std::string::npos)
+      << text;
+}
+
+TEST_F(ProgrammeCommandsTest, BonusGrantLapsingAndUsageErrors) {
+  stub_.grant_response = SampleGrant();
+  BonusGrantArgs lapsing;
+  lapsing.request_id = "winback-1";
+  lapsing.lapsed_days = 90;
+  lapsing.points = 200;
+  lapsing.reason = "we miss you";
+  EXPECT_EQ(Commands(OutputFormat::kJson).BonusGrant(lapsing), kExitOk);
+  ASSERT_EQ(stub_.grant_requests.size(), 1u);
+  EXPECT_EQ(stub_.grant_requests[0].lapsing().days(), 90);
+  EXPECT_FALSE(stub_.grant_requests[0].has_top_spenders());
+  EXPECT_EQ(json::parse(out_.str()).at("grant_id"), "4");
+
+  BonusGrantArgs both = lapsing;
+  both.top_percent = 5;
+  EXPECT_EQ(Commands().BonusGrant(both), kExitUsage);
+  BonusGrantArgs bad_time = lapsing;
+  bad_time.lapsed_days = 0;
+  bad_time.top_percent = 5;
+  bad_time.from = "yesterday";
+  EXPECT_EQ(Commands().BonusGrant(bad_time), kExitUsage);
+  EXPECT_EQ(stub_.grant_requests.size(), 1u);  // nothing sent for usage errors
+}
+
+TEST_F(ProgrammeCommandsTest, BonusShowMapsNotFound) {
+  stub_.status = RichStatus(grpc::StatusCode::NOT_FOUND, "no such bonus grant",
+                            "GRANT_NOT_FOUND");
+  EXPECT_EQ(Commands().BonusShow("77"), kExitNotFound);
+  ASSERT_EQ(stub_.get_grant_requests.size(), 1u);
+  EXPECT_EQ(stub_.get_grant_requests[0].grant_id(), "77");
+  EXPECT_EQ(err_.str(), "error: NOT_FOUND (GRANT_NOT_FOUND): no such bonus grant\n");
+}
+
+TEST_F(ProgrammeCommandsTest, BreakageForecastPrintsCohortsAndRates) {
+  auto* cohort = stub_.forecast_response.add_cohorts();
+  cohort->mutable_month()->set_seconds(1'698'796'800);  // 2023-11-01
+  cohort->set_age_months(2);
+  cohort->set_issued_points(1'000);
+  cohort->set_redeemed_points(250);
+  stub_.forecast_response.set_redemption_rate_bps(6'000);
+  stub_.forecast_response.set_breakage_rate_bps(4'000);
+  stub_.forecast_response.set_issued_points(1'000);
+  stub_.forecast_response.set_estimated_breakage_points(400);
+  EXPECT_EQ(Commands().BreakageForecast(12), kExitOk);
+  ASSERT_EQ(stub_.forecast_requests.size(), 1u);
+  const auto& request = stub_.forecast_requests[0];
+  EXPECT_EQ(request.as_of().seconds() - request.from().seconds(), 12 * 31 * 24 * 3600);
+  const auto text = out_.str();
+  EXPECT_NE(text.find("2023-11  2    1000    250       0"), std::string::npos) << text;
+  EXPECT_NE(text.find("redemption_rate:            60%"), std::string::npos) << text;
+  EXPECT_NE(text.find("estimated_breakage_points:  400"), std::string::npos) << text;
+}
+
+TEST_F(ProgrammeCommandsTest, RulesSetFromFlagsAndFromAFile) {
+  RulesSetArgs args;
+  args.partner = {PartnerRef::Kind::kCode, "fuelco"};
+  args.base_points = 1;
+  args.base_per_minor = 100;
+  args.multipliers = {"fuel=20000", "sku:GIFT-1=5000"};
+  args.exclude_categories = {"tobacco"};
+  args.rounding = "half-even";
+  args.max_points = 500;
+  EXPECT_EQ(Commands().RulesSet(args), kExitOk) << err_.str();
+  ASSERT_EQ(stub_.set_rules_requests.size(), 1u);
+  const auto& sent = stub_.set_rules_requests[0];
+  EXPECT_EQ(sent.partner_code(), "fuelco");
+  EXPECT_EQ(sent.rules().base_points(), 1);
+  EXPECT_EQ(sent.rules().base_per_amount_minor(), 100);
+  ASSERT_EQ(sent.rules().multipliers_size(), 2);
+  EXPECT_EQ(sent.rules().multipliers(0).category(), "fuel");
+  EXPECT_EQ(sent.rules().multipliers(0).multiplier_bps(), 20'000);
+  EXPECT_EQ(sent.rules().multipliers(1).sku(), "GIFT-1");
+  EXPECT_EQ(sent.rules().excluded_categories(0), "tobacco");
+  EXPECT_EQ(sent.rules().rounding(), v1::EARN_ROUNDING_HALF_EVEN);
+  EXPECT_EQ(sent.rules().max_points_per_transaction(), 500);
+  EXPECT_FALSE(sent.has_effective_from());
+
+  const auto file = fs::temp_directory_path() / ("rules-" + std::to_string(getpid()) + ".json");
+  std::ofstream(file) << R"({"base_points": 2, "base_per_amount_minor": 100,
+                            "excluded_skus": ["CIG-20"], "min_spend_minor": 500})";
+  RulesSetArgs from_file;
+  from_file.partner = {PartnerRef::Kind::kId, "3"};
+  from_file.file = file.string();
+  from_file.effective_from = "2030-01-01T00:00:00Z";
+  EXPECT_EQ(Commands().RulesSet(from_file), kExitOk) << err_.str();
+  fs::remove(file);
+  ASSERT_EQ(stub_.set_rules_requests.size(), 2u);
+  const auto& loaded = stub_.set_rules_requests[1];
+  EXPECT_EQ(loaded.partner_id(), "3");
+  EXPECT_EQ(loaded.rules().base_points(), 2);
+  EXPECT_EQ(loaded.rules().excluded_skus(0), "CIG-20");
+  EXPECT_EQ(loaded.rules().min_spend_minor(), 500);
+  EXPECT_TRUE(loaded.has_effective_from());
+
+  RulesSetArgs bad = args;
+  bad.multipliers = {"fuel"};
+  EXPECT_EQ(Commands().RulesSet(bad), kExitUsage);
+  RulesSetArgs no_base;
+  no_base.partner = args.partner;
+  EXPECT_EQ(Commands().RulesSet(no_base), kExitUsage);
+  EXPECT_EQ(stub_.set_rules_requests.size(), 2u);
+}
+
+TEST_F(ProgrammeCommandsTest, CampaignCreateSendsEveryField) {
+  CampaignCreateArgs args;
+  args.name = "fuel weekend";
+  args.partner_code = "fuelco";
+  args.starts_at = "2030-01-04T00:00:00Z";
+  args.ends_at = "2030-01-06T00:00:00Z";
+  args.categories = {"fuel"};
+  args.multiplier_bps = 10'000;
+  args.budget_points = 100'000;
+  args.member_cap_points = 500;
+  EXPECT_EQ(Commands().CampaignCreate(args), kExitOk) << err_.str();
+  ASSERT_EQ(stub_.create_campaign_requests.size(), 1u);
+  const auto& sent = stub_.create_campaign_requests[0];
+  EXPECT_EQ(sent.name(), "fuel weekend");
+  EXPECT_EQ(sent.partner_code(), "fuelco");
+  EXPECT_EQ(sent.categories(0), "fuel");
+  EXPECT_EQ(sent.multiplier_bps(), 10'000);
+  EXPECT_EQ(sent.budget_points(), 100'000);
+  EXPECT_EQ(sent.member_cap_points(), 500);
+  EXPECT_FALSE(sent.operator_funded());
+  EXPECT_FALSE(sent.first_purchase_at_new_brand());
+  EXPECT_EQ(out_.str(), "campaign_id:  9\n");
+
+  CampaignCreateArgs welcome;
+  welcome.name = "welcome";
+  welcome.starts_at = args.starts_at;
+  welcome.ends_at = args.ends_at;
+  welcome.fixed_points = 300;
+  welcome.operator_funded = true;
+  welcome.first_at_new_brand = true;
+  welcome.budget_points = 1'000'000;
+  EXPECT_EQ(Commands().CampaignCreate(welcome), kExitOk);
+  EXPECT_TRUE(stub_.create_campaign_requests[1].first_purchase_at_new_brand());
+  EXPECT_TRUE(stub_.create_campaign_requests[1].operator_funded());
+
+  welcome.ends_at = "next week";
+  EXPECT_EQ(Commands().CampaignCreate(welcome), kExitUsage);
+  EXPECT_EQ(stub_.create_campaign_requests.size(), 2u);
+}
+
+TEST_F(ProgrammeCommandsTest, RulesShowPrintsEveryVersion) {
+  stub_.get_rules_response.set_partner_id("2");
+  auto* version = stub_.get_rules_response.add_versions();
+  version->mutable_effective_from()->set_seconds(1'700'000'000);
+  auto* rules = version->mutable_rules();
+  rules->set_base_points(1);
+  rules->set_base_per_amount_minor(600);
+  auto* premium = rules->add_multipliers();
+  premium->set_category("premium");
+  premium->set_multiplier_bps(15'000);
+  rules->add_excluded_categories("tobacco");
+  rules->set_max_points_per_transaction(1'000);
+  rules->set_rounding(v1::EARN_ROUNDING_HALF_EVEN);
+  EXPECT_EQ(Commands().RulesShow({PartnerRef::Kind::kCode, "fuelco"}), kExitOk) << err_.str();
+  ASSERT_EQ(stub_.get_rules_requests.size(), 1u);
+  EXPECT_EQ(stub_.get_rules_requests[0].partner_code(), "fuelco");
+  const auto lines = Lines(out_.str());
+  ASSERT_EQ(lines.size(), 2u) << out_.str();
+  EXPECT_EQ(lines[0].rfind("EFFECTIVE FROM", 0), 0u) << lines[0];
+  for (const char* part : {"2023-11-14T22:13:20Z", "1 pt per 600", "premium=150%", "tobacco",
+                           "1000", "half-even"}) {
+    EXPECT_NE(lines[1].find(part), std::string::npos) << part << " in " << lines[1];
+  }
+
+  out_.str("");
+  stub_.get_rules_response.clear_versions();
+  EXPECT_EQ(Commands().RulesShow({PartnerRef::Kind::kId, "2"}), kExitOk);
+  EXPECT_EQ(stub_.get_rules_requests[1].partner_id(), "2");
+  EXPECT_EQ(out_.str(), "no earn rules: partner 2 earns at its plain rate\n");
+}
+
+TEST_F(ProgrammeCommandsTest, CampaignListShowsKindFunderAndBudget) {
+  auto* weekend = stub_.list_campaigns_response.add_campaigns();
+  weekend->set_campaign_id("1");
+  weekend->set_name("fuel weekend");
+  weekend->set_partner_code("fuelco");
+  weekend->set_multiplier_bps(10'000);
+  weekend->set_budget_points(100'000);
+  weekend->set_awarded_points(2'500);
+  auto* welcome = stub_.list_campaigns_response.add_campaigns();
+  welcome->set_campaign_id("2");
+  welcome->set_name("welcome");
+  welcome->set_fixed_points(300);
+  welcome->set_operator_funded(true);
+  welcome->set_first_purchase_at_new_brand(true);
+  welcome->set_budget_points(1'000'000);
+  welcome->set_member_cap_points(300);
+  EXPECT_EQ(Commands().CampaignList("fuelco"), kExitOk) << err_.str();
+  ASSERT_EQ(stub_.list_campaigns_requests.size(), 1u);
+  EXPECT_EQ(stub_.list_campaigns_requests[0].partner_code(), "fuelco");
+  const auto lines = Lines(out_.str());
+  ASSERT_EQ(lines.size(), 3u) << out_.str();
+  for (const char* part : {"fuel weekend", "fuelco", "purchase", "+100%", "partner",
+                           "2500/100000", "none"}) {
+    EXPECT_NE(lines[1].find(part), std::string::npos) << part << " in " << lines[1];
+  }
+  for (const char* part : {"welcome", "(all)", "first-at-brand", "+300 pt", "operator",
+                           "0/1000000", "300"}) {
+    EXPECT_NE(lines[2].find(part), std::string::npos) << part << " in " << lines[2];
+  }
 }
 
 TEST_F(SecurityCommandsTest, CertAddSendsTheMatchAndIdentity) {

@@ -211,6 +211,11 @@ const std::map<std::string, Allowed>& ExpectedRoles() {
       {"/coalition.v1.AdminService/RegisterClientCertificate", {false, true, false, false}},
       {"/coalition.v1.AdminService/RevokeClientCertificate", {false, true, false, false}},
       {"/coalition.v1.AdminService/ListClientCertificates", {false, true, false, true}},
+      {"/coalition.v1.AdminService/GrantTargetedBonus", {false, true, false, false}},
+      {"/coalition.v1.AdminService/GetBonusGrant", {false, true, true, true}},
+      {"/coalition.v1.AdminService/GetRedemptionForecast", {false, true, true, true}},
+      {"/coalition.v1.AdminService/GetEarnRules", {false, true, true, true}},
+      {"/coalition.v1.AdminService/ListCampaigns", {false, true, true, true}},
   };
   return expected;
 }
