@@ -77,6 +77,7 @@ constexpr std::array kMethodRoles = {
                 Effect::kWrite},
     MethodRoles{"/coalition.v1.AdminService/RevokeClientCertificate", kOperator, Effect::kWrite},
     MethodRoles{"/coalition.v1.AdminService/ListClientCertificates", kOperator | kAuditor,
+                Effect::kRead},
     MethodRoles{"/coalition.v1.AdminService/GrantTargetedBonus", kOperator, Effect::kWrite},
     MethodRoles{"/coalition.v1.AdminService/GetBonusGrant", kOperator | kFinance | kAuditor,
                 Effect::kRead},
