@@ -38,13 +38,14 @@ ctest_in() {
 }
 
 stage_release() {
-  bash "$REPO_ROOT/scripts/build.sh" release
+  bash "$REPO_ROOT/scripts/build.sh" release || return
   phase "test: ctest build/release"
   ctest_in release "$@"
 }
 
 stage_asan() {
-  bash "$REPO_ROOT/scripts/build.sh" asan --target unit_tests rules_unit_tests integration_tests
+  bash "$REPO_ROOT/scripts/build.sh" asan --target unit_tests rules_unit_tests integration_tests ||
+    return
   phase "test: unit + integration tests under ASan/UBSan"
   if (( $# == 0 )); then
     set -- -R '^(unit_tests|rules_unit_tests|integration_tests)$'
@@ -54,11 +55,13 @@ stage_asan() {
 
 stage_tsan() {
   local filter="${1:-$TSAN_FILTER}"
-  bash "$REPO_ROOT/scripts/build.sh" tsan --target integration_tests
+  bash "$REPO_ROOT/scripts/build.sh" tsan --target integration_tests || return
   phase "test: concurrency tests under TSan ($filter)"
   "$REPO_ROOT/build/tsan/tests/integration_tests" --gtest_filter="$filter"
 }
 
+# The stages run under `||`, where `set -e` does not apply: each one returns on the
+# first failure itself, so a failed build never runs stale binaries.
 run_stage() {
   local stage="$1"
   shift
