@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Configures and builds Coalition with CMake + Ninja.
 #
-#   scripts/build.sh [release|debug|asan] [extra `cmake --build` arguments, e.g. --target X]
+#   scripts/build.sh [release|debug|asan|tsan] [extra `cmake --build` arguments, e.g. --target X]
 #
 # Presets (build directory build/<preset>):
 #   release  RelWithDebInfo                               (default)
 #   debug    Debug
 #   asan     RelWithDebInfo + AddressSanitizer/UBSan      (-DCOALITION_SANITIZE=ON)
+#   tsan     RelWithDebInfo + ThreadSanitizer             (-DCOALITION_SANITIZE=thread)
 # All presets build with warnings as errors (-DCOALITION_WERROR=ON).
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
@@ -20,7 +21,8 @@ case "$preset" in
   release) cmake_args+=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DCOALITION_SANITIZE=OFF) ;;
   debug)   cmake_args+=(-DCMAKE_BUILD_TYPE=Debug -DCOALITION_SANITIZE=OFF) ;;
   asan)    cmake_args+=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DCOALITION_SANITIZE=ON) ;;
-  *) die "unknown preset '$preset' (expected release, debug or asan)" ;;
+  tsan)    cmake_args+=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DCOALITION_SANITIZE=thread) ;;
+  *) die "unknown preset '$preset' (expected release, debug, asan or tsan)" ;;
 esac
 
 bash "$REPO_ROOT/scripts/deps.sh"

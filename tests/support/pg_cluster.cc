@@ -284,8 +284,9 @@ pid_t ReadPostmasterPid(const std::string& data_dir) {
 
 }  // namespace
 
-std::unique_ptr<PgCluster> PgCluster::Start() {
+std::unique_ptr<PgCluster> PgCluster::Start(const PgClusterOptions& options) {
   std::unique_ptr<PgCluster> cluster(new PgCluster());
+  cluster->options_ = options;
   cluster->owner_pid_ = ::getpid();
   cluster->bin_dir_ = FindPgBinDir();
 
@@ -425,7 +426,7 @@ bool PgCluster::TryStartServer() {
         "-c", "listen_addresses=127.0.0.1",
         "-c", "unix_socket_directories=" + root_dir_,
         "-c", "fsync=off",
-        "-c", "synchronous_commit=off",
+        "-c", std::string("synchronous_commit=") + (options_.durable_commits ? "on" : "off"),
         "-c", "full_page_writes=off",
         "-c", "max_connections=200",
     }));

@@ -4,7 +4,8 @@
 //
 // A PgCluster is a private postmaster on 127.0.0.1 with its data directory, unix
 // socket and server log in a fresh temporary directory. It is tuned for tests, not
-// for durability (fsync, synchronous_commit and full_page_writes are off), trusts
+// for durability (fsync and full_page_writes are off, synchronous_commit too unless
+// PgClusterOptions::durable_commits), trusts
 // every local connection and has superuser `postgres`.
 //
 // The server binaries are taken from $COALITION_PG_BINDIR when set, else from the
@@ -22,11 +23,18 @@
 
 namespace coalition::testing {
 
+struct PgClusterOptions {
+  // synchronous_commit=on: a COMMIT the client saw succeed survives a crash of the
+  // server processes (StopImmediate). Off by default, for speed. fsync stays off
+  // either way: it only matters if the machine itself goes down.
+  bool durable_commits = false;
+};
+
 class PgCluster {
  public:
   // Creates and starts a cluster on a free port, waiting (bounded) until it accepts
   // connections. Throws std::runtime_error, carrying the server log tail, on failure.
-  static std::unique_ptr<PgCluster> Start();
+  static std::unique_ptr<PgCluster> Start(const PgClusterOptions& options = {});
 
   PgCluster(const PgCluster&) = delete;
   PgCluster& operator=(const PgCluster&) = delete;
@@ -76,6 +84,7 @@ class PgCluster {
   std::string data_dir_;
   std::string log_path_;
   int port_ = 0;
+  PgClusterOptions options_;
   bool as_postgres_user_ = false;  // true when we are root.
   uid_t pg_uid_ = 0;
   gid_t pg_gid_ = 0;
