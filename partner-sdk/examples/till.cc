@@ -82,6 +82,14 @@ void PrintMember(const v1::Member& member) {
   if (member.has_enrolled_at()) {
     std::cout << "enrolled_at: " << FormatTime(member.enrolled_at()) << "\n";
   }
+  if (!member.tier_name().empty()) {
+    std::cout << "tier:        " << member.tier_name() << " (" << member.qualifying_points()
+              << " qualifying points in 12 months)\n";
+    if (!member.next_tier_name().empty()) {
+      std::cout << "next tier:   " << member.next_tier_name() << " in "
+                << member.points_to_next_tier() << " points\n";
+    }
+  }
 }
 
 void PrintTable(const std::vector<std::vector<std::string>>& rows) {
@@ -236,6 +244,15 @@ int Accrue(v1::PartnerService::Stub& stub, const sdk::ChannelOptions& options,
               << sdk::FormatMinorUnits(amount_minor, kFractionDigits) << " " << args.currency
               << "\n"
               << "transfer:    " << response.transfer_id() << "\n";
+  }
+  // How the points add up: base, category multipliers, tier, cap, campaigns.
+  if (response.breakdown_size() > 1) {
+    for (const auto& part : response.breakdown()) {
+      std::string label = part.kind();
+      if (!part.campaign_id().empty()) label += " " + part.campaign_id();
+      std::cout << "  " << label << std::string(label.size() < 13 ? 13 - label.size() : 1, ' ')
+                << part.points() << "\n";
+    }
   }
   std::cout << "member_id:   " << response.member_id() << "\n"
             << "balance:     " << response.balance() << "\n";

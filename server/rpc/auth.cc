@@ -165,36 +165,9 @@ void Authenticator::ForgetCachedKeys() const {
   ++cache_generation_;
 }
 
-domain::Result<domain::Partner> Authenticator::FindPartner(const std::string& key_hash) const {
-  if (key_cache_ttl_.count() <= 0) return partners_.FindPartnerByKeyHash(key_hash);
-  const auto now = std::chrono::steady_clock::now();
-  uint64_t generation = 0;
-  {
-    std::lock_guard lock(cache_mutex_);
-    const auto cached = cache_.find(key_hash);
-    if (cached != cache_.end() && cached->second.expires > now) return cached->second.partner;
-    generation = cache_generation_;
-  }
-  // Unknown keys are not cached, so guessing keys cannot fill the cache; it
-  // holds only valid keys, and a bound keeps even that small.
-  auto partner = partners_.FindPartnerByKeyHash(key_hash);
-  if (partner) {
-    constexpr size_t kMaxCachedKeys = 10'000;
-    std::lock_guard lock(cache_mutex_);
-    if (generation != cache_generation_) return partner;
-    if (cache_.size() >= kMaxCachedKeys) cache_.clear();
-    cache_.insert_or_assign(key_hash, CachedPartner{*partner, now + key_cache_ttl_});
-  }
-  return partner;
-}
-
-domain::Result<domain::Partner> Authenticator::FindCertifiedPartner(
-    const domain::PeerCertificate& peer) const {
-  // Cached by fingerprint, beside the API keys (a raw 32-byte hash never
-  // equals this longer string), so ForgetCachedKeys forgets both.
-  const std::string cache_key = "cert:" + peer.sha256_fingerprint;
-  const bool cacheable = key_cache_ttl_.count() > 0 && !peer.sha256_fingerprint.empty();
-  if (!cacheable) return partners_.FindPartnerByClientCertificate(peer);
+domain::Result<domain::Partner> Authenticator::CachedLookup(
+    const std::string& cache_key,
+    const std::function<domain::Result<domain::Partner>()>& lookup) const {
   const auto now = std::chrono::steady_clock::now();
   uint64_t generation = 0;
   {
@@ -203,7 +176,9 @@ domain::Result<domain::Partner> Authenticator::FindCertifiedPartner(
     if (cached != cache_.end() && cached->second.expires > now) return cached->second.partner;
     generation = cache_generation_;
   }
-  auto partner = partners_.FindPartnerByClientCertificate(peer);
+  // Unknown keys and certificates are not cached, so guessing cannot fill the
+  // cache; it holds only valid ones, and a bound keeps even that small.
+  auto partner = lookup();
   if (partner) {
     constexpr size_t kMaxCachedKeys = 10'000;
     std::lock_guard lock(cache_mutex_);
@@ -212,6 +187,22 @@ domain::Result<domain::Partner> Authenticator::FindCertifiedPartner(
     cache_.insert_or_assign(cache_key, CachedPartner{*partner, now + key_cache_ttl_});
   }
   return partner;
+}
+
+domain::Result<domain::Partner> Authenticator::FindPartner(const std::string& key_hash) const {
+  if (key_cache_ttl_.count() <= 0) return partners_.FindPartnerByKeyHash(key_hash);
+  return CachedLookup(key_hash, [&] { return partners_.FindPartnerByKeyHash(key_hash); });
+}
+
+domain::Result<domain::Partner> Authenticator::FindCertifiedPartner(
+    const domain::PeerCertificate& peer) const {
+  // Cached by fingerprint, beside the API keys (a raw 32-byte hash never
+  // equals this longer string), so ForgetCachedKeys forgets both.
+  if (key_cache_ttl_.count() <= 0 || peer.sha256_fingerprint.empty()) {
+    return partners_.FindPartnerByClientCertificate(peer);
+  }
+  return CachedLookup("cert:" + peer.sha256_fingerprint,
+                      [&] { return partners_.FindPartnerByClientCertificate(peer); });
 }
 
 Authenticator::Authenticator(service::PartnerStore& partners, const std::string& operator_key)

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -86,6 +87,10 @@ class Authenticator {
  private:
   domain::Result<domain::Partner> FindPartner(const std::string& key_hash) const;
   domain::Result<domain::Partner> FindCertifiedPartner(const domain::PeerCertificate& peer) const;
+  // The partner cached under `cache_key`, else `lookup()` (cached when found).
+  domain::Result<domain::Partner> CachedLookup(
+      const std::string& cache_key,
+      const std::function<domain::Result<domain::Partner>()>& lookup) const;
   std::optional<Role> StaffRole(const std::string& key_hash) const;
 
   service::PartnerStore& partners_;
